@@ -1,0 +1,52 @@
+namespace PolarGrid.AppHost.Fleet;
+
+/// <summary>How the app host lays out the fleet. Bound from the <c>PolarGrid</c> section.</summary>
+public sealed class FleetOptions
+{
+    public const string SectionName = "PolarGrid";
+
+    /// <summary><c>auto</c> (probe), <c>containers</c> or <c>processes</c>.</summary>
+    public string Runtime { get; set; } = "auto";
+
+    /// <summary>Root of the local fleet's data: Postgres and each colo's staging and model volumes.</summary>
+    public string DataRoot { get; set; } = "../.polargrid";
+
+    /// <summary>The container runtime to probe; empty means <c>ASPIRE_CONTAINER_RUNTIME</c>, then docker, then podman.</summary>
+    public string? ContainerRuntime { get; set; }
+
+    /// <summary>Where PostgreSQL's server binaries live; empty means <c>pg_config --bindir</c>, then Debian's paths.</summary>
+    public string? PostgresBinDirectory { get; set; }
+
+    public TritonImageOptions Triton { get; set; } = new();
+
+    /// <summary>The colos, keyed by their short name (an airport code by convention).</summary>
+    public Dictionary<string, ColoOptions> Colos { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The control plane's local port (proxied: the replicas share it).</summary>
+    public int? ControlPlanePort { get; set; } = 8300;
+
+    public int ControlPlaneReplicas { get; set; } = 2;
+}
+
+public sealed class ColoOptions
+{
+    /// <summary>Human name shown in the dashboard, e.g. "Vancouver".</summary>
+    public string City { get; set; } = "";
+
+    public string Region { get; set; } = "";
+
+    /// <summary>The gateway's fixed local port so a user can <c>curl</c> it; 0 lets the orchestrator pick one.</summary>
+    public int GatewayPort { get; set; }
+
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+}
+
+public sealed class TritonImageOptions
+{
+    public string Registry { get; set; } = "nvcr.io";
+    public string Image { get; set; } = "nvidia/tritonserver";
+
+    /// <summary>Pinned: a Triton upgrade changes the node's behaviour and is a reviewed change.</summary>
+    public string Tag { get; set; } = "26.09-py3";
+}

@@ -1,0 +1,57 @@
+using Aspire.Hosting.ApplicationModel;
+using PolarGrid.AppHost.Fleet;
+using PolarGrid.AppHost.Runtime;
+
+namespace PolarGrid.AppHost.Hosting;
+
+/// <summary>The resources of one colo's node.</summary>
+public sealed record ColoNode(
+    IResourceBuilder<ColoResource> Colo,
+    IResourceBuilder<ProjectResource> Gateway,
+    IResourceBuilder<IResourceWithEndpoints> Triton,
+    IResourceBuilder<ProjectResource> Sidecar);
+
+public static class ColoNodeBuilderExtensions
+{
+    public const string GatewayEndpoint = "http";
+
+    /// <summary>
+    /// Adds a colo and its node: <c>&lt;colo&gt;-gateway</c>, <c>&lt;colo&gt;-triton</c> and <c>&lt;colo&gt;-sidecar</c>.
+    /// Only this colo's gateway and sidecar are given this colo's Triton address.
+    /// </summary>
+    public static ColoNode AddColoNode(
+        this IDistributedApplicationBuilder builder, string name, ColoOptions options, RuntimeChoice runtime,
+        TritonImageOptions tritonImage, NodeVolumes volumes)
+    {
+        var colo = builder.AddColo(name, options.City, options.Region);
+
+        IResourceBuilder<IResourceWithEndpoints> triton = runtime.Runtime == FleetRuntime.Containers
+            ? builder.AddTritonContainer($"{name}-triton", tritonImage, volumes.Models,
+                requestGpu: runtime.HasNvidiaGpu || builder.ExecutionContext.IsPublishMode)
+            : builder.AddInferenceServerProcess($"{name}-triton", volumes.Models);
+        triton.WithParentRelationship(colo);
+
+        var gateway = builder.AddProject<Projects.PolarGrid_Gateway>($"{name}-gateway", project => project.ExcludeLaunchProfile = true)
+            .WithHttpEndpoint(port: options.GatewayPort > 0 ? options.GatewayPort : null, name: GatewayEndpoint, isProxied: false)
+            .WithExternalHttpEndpoints()
+            .WithEnvironment("Node__Colo", name)
+            .WithEnvironment("Node__StagingPath", volumes.Staging)
+            .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
+            .WithReferenceRelationship(triton.Resource)
+            .WithHttpHealthCheck("/health", endpointName: GatewayEndpoint)
+            .WithParentRelationship(colo);
+
+        var sidecar = builder.AddProject<Projects.PolarGrid_Sidecar>($"{name}-sidecar", project => project.ExcludeLaunchProfile = true)
+            .WithHttpEndpoint(name: "http", isProxied: false)
+            .WithEndpoint("http", endpoint => endpoint.TargetHost = "127.0.0.1")
+            .WithEnvironment("Node__Colo", name)
+            .WithEnvironment("Node__StagingPath", volumes.Staging)
+            .WithEnvironment("Node__ModelRepositoryPath", volumes.Models)
+            .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
+            .WithReferenceRelationship(triton.Resource)
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithParentRelationship(colo);
+
+        return new ColoNode(colo, gateway, triton, sidecar);
+    }
+}

@@ -1,0 +1,50 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using PolarGrid.AppHost.Fleet;
+using PolarGrid.AppHost.Hosting;
+using PolarGrid.AppHost.Runtime;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+try
+{
+    var fleet = builder.Configuration.GetSection(FleetOptions.SectionName).Get<FleetOptions>() ?? new FleetOptions();
+    FleetOptionsValidator.Validate(fleet);
+
+    var runtime = await RuntimeSelector.ChooseAsync(
+        fleet, builder.ExecutionContext.IsPublishMode, builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]);
+    if (runtime.ContainerRuntime is not null)
+    {
+        builder.Configuration["ASPIRE_CONTAINER_RUNTIME"] = runtime.ContainerRuntime;
+    }
+    Console.WriteLine($"PolarGrid: {runtime.Runtime.ToString().ToLowerInvariant()} runtime ({runtime.Reason}).");
+
+    var dataRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, fleet.DataRoot));
+
+    // Postgres: the control plane's store, and nothing else's.
+    IResourceBuilder<IResourceWithConnectionString> database = runtime.Runtime == FleetRuntime.Containers
+        ? builder.AddPostgres("postgres").WithDataVolume("polargrid-postgres").AddDatabase("polargrid")
+        : builder.AddPostgresProcess("postgres", "polargrid", runtime.PostgresBinDirectory!, Path.Combine(dataRoot, "postgres"));
+
+    // The colos: each an independent node (gateway, Triton, sidecar) over its own two volumes.
+    var colos = new List<(string Name, ColoOptions Options, ColoNode Node)>();
+    foreach (var (name, options) in fleet.Colos)
+    {
+        var volumes = NodeVolumes.For(dataRoot, name);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            volumes.Create();
+        }
+        colos.Add((name, options, builder.AddColoNode(name, options, runtime, fleet.Triton, volumes)));
+    }
+
+    builder.AddControlPlane(fleet, database, colos);
+}
+catch (FleetSetupException error)
+{
+    Console.Error.WriteLine($"PolarGrid: {error.Message}");
+    return 1;
+}
+
+builder.Build().Run();
+return 0;
