@@ -42,7 +42,7 @@ try
 }
 catch (FleetSetupException error)
 {
-    Console.Error.WriteLine($"PolarGrid: {error.Message}");
+    Console.Error.WriteLine(error.Message);
     return 1;
 }
 

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PolarGrid.Tests.Infrastructure;
+
+namespace PolarGrid.Tests.Fleet;
+
+/// <summary>
+/// The whole local fleet, started once for the fleet tests in processes mode (what CI and this machine have): real
+/// Postgres, two control-plane replicas, and three colos of gateway, inference server and sidecar processes.
+/// </summary>
+public sealed class FleetFixture : IAsyncLifetime
+{
+    public static readonly string[] Colos = ["yvr", "yyz", "yul"];
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly ScratchDirectory _dataRoot = new("polargrid-fleet");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>From creating the app host to every resource healthy; reported, never asserted.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+        var stopwatch = Stopwatch.StartNew();
+
+        string[] args =
+        [
+            "--PolarGrid:Runtime=processes",
+            $"--PolarGrid:DataRoot={_dataRoot.Path}",
+            // Let the orchestrator pick gateway ports so the tests never collide with a fleet a developer runs.
+            .. Colos.Select(colo => $"--PolarGrid:Colos:{colo}:GatewayPort=0"),
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PolarGrid_AppHost>(args, cancellation.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            // Every resource fails its health check until it has started; those expected failures are noise here.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+
+        App = await builder.BuildAsync(cancellation.Token);
+        await App.StartAsync(cancellation.Token);
+
+        await Task.WhenAll(ResourceNames().Select(name =>
+            App.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellation.Token)));
+        StartupTime = stopwatch.Elapsed;
+    }
+
+    public static IEnumerable<string> ResourceNames() =>
+        Colos.SelectMany(colo => new[] { $"{colo}-gateway", $"{colo}-triton", $"{colo}-sidecar" })
+            .Concat(["postgres", "polargrid", "controlplane"]);
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        _dataRoot.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FleetCollection : ICollectionFixture<FleetFixture>
+{
+    public const string Name = "fleet";
+}
