@@ -17,7 +17,7 @@ public static class CommandLine
         "model-load-thread-count", "model-load-retry-count", "metrics-config", "metrics-interval-ms",
         "allow-gpu-metrics", "allow-cpu-metrics", "pinned-memory-pool-byte-size", "cuda-memory-pool-byte-size",
         "disable-auto-complete-config", "model-config-name", "grpc-infer-allocation-pool-size", "http-thread-count",
-        "reuse-grpc-port", "reuse-http-port", "exit-timeout-secs", "buffer-manager-thread-count",
+        "reuse-grpc-port", "reuse-http-port", "exit-timeout-secs", "buffer-manager-thread-count", "repository-poll-secs",
     };
 
     public static ServerOptions Parse(IReadOnlyList<string> args)
@@ -68,7 +68,6 @@ public static class CommandLine
                 "allow-metrics" => options with { AllowMetrics = ParseBool(name, value) },
                 "strict-readiness" => options with { StrictReadiness = ParseBool(name, value) },
                 "exit-on-error" => options with { ExitOnError = ParseBool(name, value) },
-                "repository-poll-secs" => options with { RepositoryPollInterval = TimeSpan.FromSeconds(ParseInt(name, value, 1)) },
                 _ when IgnoredOptions.Contains(name) => options,
                 _ => throw new CommandLineException($"Unrecognized option --{name}."),
             };
@@ -100,8 +99,8 @@ public static class CommandLine
     {
         "none" => ModelControlMode.None,
         "explicit" => ModelControlMode.Explicit,
-        "poll" => ModelControlMode.Poll,
-        _ => throw new CommandLineException($"Invalid --model-control-mode '{value}': expected none, poll or explicit."),
+        "poll" => throw new CommandLineException("--model-control-mode=poll is not supported by this server; use explicit (or none)."),
+        _ => throw new CommandLineException($"Invalid --model-control-mode '{value}': expected none or explicit."),
     };
 
     private static int ParsePort(string name, string value) => ParseInt(name, value, 0, 65535);

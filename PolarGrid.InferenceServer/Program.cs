@@ -1,8 +1,12 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using PolarGrid.InferenceServer;
+using PolarGrid.InferenceServer.Backends;
+using PolarGrid.InferenceServer.Backends.GenAi;
+using PolarGrid.InferenceServer.Backends.Onnx;
 using PolarGrid.InferenceServer.Grpc;
 using PolarGrid.InferenceServer.Http;
+using PolarGrid.InferenceServer.Repository;
 
 ServerOptions options;
 try
@@ -33,11 +37,23 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     {
         kestrel.Listen(IPAddress.Parse(options.MetricsAddress), options.MetricsPort, l => l.Protocols = HttpProtocols.Http1);
     }
+    // Many long token streams share few connections.
+    kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
 });
 
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<ServerState>();
-builder.Services.AddGrpc();
+builder.Services.AddSingleton<ModelRepository>();
+builder.Services.AddSingleton<IModelBackend, OnnxBackend>();
+builder.Services.AddSingleton<IModelBackend, GenAiBackend>();
+builder.Services.AddSingleton<ModelManager>();
+builder.Services.AddHostedService<StartupModelLoader>();
+builder.Services.AddGrpc(grpc =>
+{
+    // Triton accepts messages up to 2 GB; Grpc's 4 MB default would refuse ordinary embedding batches.
+    grpc.MaxReceiveMessageSize = int.MaxValue;
+    grpc.MaxSendMessageSize = null;
+});
 builder.Services.AddGrpcHealthChecks();
 
 var app = builder.Build();
@@ -51,6 +67,10 @@ if (options.AllowGrpc)
 if (options.AllowHttp)
 {
     app.MapTritonHealthApi($"*:{options.HttpPort}");
+}
+if (options.AllowMetrics)
+{
+    app.MapTritonMetrics($"*:{options.MetricsPort}");
 }
 
 var state = app.Services.GetRequiredService<ServerState>();

@@ -4,7 +4,6 @@ public enum ModelControlMode
 {
     None,
     Explicit,
-    Poll,
 }
 
 /// <summary>
@@ -35,8 +34,6 @@ public sealed record ServerOptions
 
     /// <summary><c>--strict-readiness</c>: when true the server is ready only while every model is ready.</summary>
     public bool StrictReadiness { get; init; } = true;
-
-    public TimeSpan RepositoryPollInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary><c>--exit-on-error</c>: stop at start when a startup model fails to load.</summary>
     public bool ExitOnError { get; init; } = true;

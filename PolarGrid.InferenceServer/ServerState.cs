@@ -1,10 +1,12 @@
+using PolarGrid.InferenceServer.Repository;
+
 namespace PolarGrid.InferenceServer;
 
 /// <summary>
-/// Live and ready as Triton defines them: live once the process serves requests, ready once start-up finished
-/// (and, under strict readiness, while every model that should be ready is ready).
+/// Live and ready as Triton defines them: live while the process serves; ready once start-up finished and, under
+/// strict readiness, while every model asked to load is ready.
 /// </summary>
-public sealed class ServerState(ServerOptions options)
+public sealed class ServerState(ServerOptions options, ModelManager models)
 {
     private volatile bool _started;
     private volatile bool _stopping;
@@ -13,7 +15,7 @@ public sealed class ServerState(ServerOptions options)
 
     public bool IsLive => !_stopping;
 
-    public bool IsReady => _started && !_stopping;
+    public bool IsReady => _started && !_stopping && (!Options.StrictReadiness || models.AllRequestedModelsReady);
 
     public void MarkStarted() => _started = true;
 
@@ -21,4 +23,8 @@ public sealed class ServerState(ServerOptions options)
 
     public static string Version { get; } =
         typeof(ServerState).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>The protocol extensions this server implements, named as Triton names them.</summary>
+    public static readonly string[] Extensions =
+        ["model_repository", "model_configuration", "binary_tensor_data", "parameters", "statistics"];
 }

@@ -1,3 +1,6 @@
+using PolarGrid.InferenceServer.Models;
+using PolarGrid.InferenceServer.Repository;
+
 namespace PolarGrid.InferenceServer.Http;
 
 /// <summary>
@@ -9,13 +12,29 @@ public static class HealthApi
     {
         app.MapGet("/v2/health/live", (ServerState state) => Answer(state.IsLive)).RequireHost(host);
         app.MapGet("/v2/health/ready", (ServerState state) => Answer(state.IsReady)).RequireHost(host);
+        app.MapGet("/v2/models/{model}/ready", (string model, ModelManager models) => Answer(IsReady(models, model, ""))).RequireHost(host);
+        app.MapGet("/v2/models/{model}/versions/{version}/ready", (string model, string version, ModelManager models) =>
+            Answer(IsReady(models, model, version))).RequireHost(host);
         app.MapGet("/v2", (ServerState state) => Results.Json(new
         {
             name = state.Options.Id,
             version = ServerState.Version,
-            extensions = Array.Empty<string>(),
+            extensions = ServerState.Extensions,
         })).RequireHost(host);
         return app;
+    }
+
+    private static bool IsReady(ModelManager models, string model, string version)
+    {
+        try
+        {
+            using var lease = models.Acquire(model, version);
+            return true;
+        }
+        catch (InferenceException)
+        {
+            return false;
+        }
     }
 
     private static IResult Answer(bool value) => value ? Results.Ok() : Results.BadRequest();

