@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Grpc.Core;
 using Inference;
 using PolarGrid.InferenceServer.Models;
@@ -150,16 +149,22 @@ public sealed class InferenceService(ServerState state, ModelManager models, ILo
     {
         var endOnError = string.Equals(context.RequestHeaders.GetValue(GrpcErrorHeader), "true", StringComparison.OrdinalIgnoreCase);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var outbox = Channel.CreateBounded<ModelStreamInferResponse>(new BoundedChannelOptions(1024) { SingleReader = true });
+        // gRPC allows one write at a time; requests multiplexed on this stream take turns.
+        using var writeLock = new SemaphoreSlim(1, 1);
         InferenceException? fatal = null;
 
-        var sender = Task.Run(async () =>
+        async Task SendAsync(ModelStreamInferResponse response)
         {
-            await foreach (var response in outbox.Reader.ReadAllAsync(stop.Token))
+            await writeLock.WaitAsync(stop.Token);
+            try
             {
                 await responseStream.WriteAsync(response, stop.Token);
             }
-        }, stop.Token);
+            finally
+            {
+                writeLock.Release();
+            }
+        }
 
         async Task RunAsync(ModelInferRequest request)
         {
@@ -169,7 +174,7 @@ public sealed class InferenceService(ServerState state, ModelManager models, ILo
                 await foreach (var result in Execute(lease.Model, request, stop.Token))
                 {
                     result.Response.Parameters[RequestParameters.FinalResponse] = new InferParameter { BoolParam = result.IsFinal };
-                    await outbox.Writer.WriteAsync(new ModelStreamInferResponse { InferResponse = result.Response }, stop.Token);
+                    await SendAsync(new ModelStreamInferResponse { InferResponse = result.Response });
                 }
             }
             catch (InferenceException error) when (endOnError)
@@ -179,11 +184,11 @@ public sealed class InferenceService(ServerState state, ModelManager models, ILo
             }
             catch (InferenceException error)
             {
-                await outbox.Writer.WriteAsync(new ModelStreamInferResponse
+                await SendAsync(new ModelStreamInferResponse
                 {
                     ErrorMessage = error.Message,
                     InferResponse = new ModelInferResponse { ModelName = request.ModelName, ModelVersion = request.ModelVersion, Id = request.Id },
-                }, stop.Token);
+                });
             }
         }
 
@@ -195,8 +200,6 @@ public sealed class InferenceService(ServerState state, ModelManager models, ILo
                 running.Add(RunAsync(request));
             }
             await Task.WhenAll(running);
-            outbox.Writer.Complete();
-            await sender;
         }
         catch (OperationCanceledException) when (fatal is not null)
         {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using PolarGrid.AppHost.Hosting;
-using PolarGrid.Tests.Infrastructure;
+using PolarGrid.Testing;
 
 namespace PolarGrid.Tests.Fleet;
 

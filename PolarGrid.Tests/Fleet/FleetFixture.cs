@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PolarGrid.Tests.Infrastructure;
+using PolarGrid.Testing;
 
 namespace PolarGrid.Tests.Fleet;
 

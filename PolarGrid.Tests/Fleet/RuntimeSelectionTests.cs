@@ -1,6 +1,6 @@
 using PolarGrid.AppHost.Fleet;
 using PolarGrid.AppHost.Runtime;
-using PolarGrid.Tests.Infrastructure;
+using PolarGrid.Testing;
 
 namespace PolarGrid.Tests.Fleet;
 

@@ -1,4 +1,4 @@
-using PolarGrid.Tests.Infrastructure;
+using PolarGrid.Testing;
 
 namespace PolarGrid.Tests.InferenceServer;
 

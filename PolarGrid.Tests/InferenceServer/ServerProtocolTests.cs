@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Health.V1;
 using Inference;
-using PolarGrid.Tests.Infrastructure;
+using PolarGrid.Testing;
 
 namespace PolarGrid.Tests.InferenceServer;
 

@@ -17,6 +17,9 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
     /// <summary>Concurrent sequences per model unless the config's <c>max_num_seqs</c> parameter says otherwise.</summary>
     public const int DefaultMaxSequences = 16;
 
+    /// <summary>Decoder threads per request unless the config's <c>intra_op_num_threads</c> parameter says otherwise.</summary>
+    public const int DefaultIntraOpThreads = 1;
+
     // onnxruntime-genai's process-wide state lives as long as the first model needs it.
     private readonly Lazy<OgaHandle> _handle = new(() => new OgaHandle());
 
@@ -32,12 +35,13 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
             _ = _handle.Value;
             var info = GenAiModelInfo.Read(context.VersionDirectory);
             var config = Complete(context.Config);
-            var maxSequences = MaxSequences(config);
+            var maxSequences = PositiveParameter(config, "max_num_seqs", DefaultMaxSequences);
+            var threads = PositiveParameter(config, "intra_op_num_threads", DefaultIntraOpThreads);
 
             Model? model = null;
             try
             {
-                model = new Model(context.VersionDirectory);
+                model = CreateModel(context.VersionDirectory, threads);
                 var tokenizer = new Tokenizer(model);
                 return new GenAiModel(context.Name, context.Version, config, model, tokenizer, info, maxSequences, time,
                     loggers.CreateLogger<GenAiModel>());
@@ -83,15 +87,28 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
     private static ModelInput Input(string name, DataType type, bool optional = true) =>
         new() { Name = name, DataType = type, Dims = { 1 }, Optional = optional };
 
-    private static int MaxSequences(ModelConfig config)
+    /// <summary>
+    /// Loads a model folder with its decoder limited to <paramref name="intraOpThreads"/> threads. Each request runs
+    /// its own generator, so requests are the parallelism; per-operator threads would only contend with them and
+    /// with the gRPC threads for the same cores.
+    /// </summary>
+    public static Model CreateModel(string directory, int intraOpThreads)
     {
-        if (!config.Parameters.TryGetValue("max_num_seqs", out var parameter))
+        using var config = new Config(directory);
+        var threads = intraOpThreads.ToString(CultureInfo.InvariantCulture);
+        config.Overlay("""{"model":{"decoder":{"session_options":{"intra_op_num_threads":""" + threads + "}}}}");
+        return new Model(config);
+    }
+
+    private static int PositiveParameter(ModelConfig config, string name, int fallback)
+    {
+        if (!config.Parameters.TryGetValue(name, out var parameter))
         {
-            return DefaultMaxSequences;
+            return fallback;
         }
         return int.TryParse(parameter.StringValue, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
-            : throw InferenceException.InvalidArgument($"parameter max_num_seqs must be a positive integer, got '{parameter.StringValue}'");
+            : throw InferenceException.InvalidArgument($"parameter {name} must be a positive integer, got '{parameter.StringValue}'");
     }
 
     public void Dispose()

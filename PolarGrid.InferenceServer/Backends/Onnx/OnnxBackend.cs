@@ -1,6 +1,5 @@
 using Inference;
 using Microsoft.ML.OnnxRuntime;
-using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 using PolarGrid.InferenceServer.Models;
 
 namespace PolarGrid.InferenceServer.Backends.Onnx;
@@ -27,11 +26,7 @@ public sealed class OnnxBackend(TimeProvider time, ILoggerFactory loggers) : IMo
         Task.Run<ServedModel>(() =>
         {
             var modelPath = ModelFile(context);
-            var options = new SessionOptions
-            {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-                LogId = $"{context.Name}:{context.Version}",
-            };
+            var options = OnnxSessionOptions.Create($"{context.Name}:{context.Version}");
             try
             {
                 var session = new InferenceSession(modelPath, options);

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace PolarGrid.Tests.Infrastructure;
+namespace PolarGrid.Testing;
 
 /// <summary>Writes small real ONNX models for the tests: an Identity graph over one tensor of any datatype.</summary>
 public static class OnnxModelBuilder

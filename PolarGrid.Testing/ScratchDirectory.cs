@@ -1,4 +1,4 @@
-namespace PolarGrid.Tests.Infrastructure;
+namespace PolarGrid.Testing;
 
 /// <summary>A fresh folder under the system temp directory, removed on dispose.</summary>
 public sealed class ScratchDirectory : IDisposable

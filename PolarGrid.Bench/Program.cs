@@ -1,0 +1,21 @@
+using PolarGrid.Bench;
+
+// On-demand benchmarks; results go into the issue notes, never into pass/fail tests.
+var name = args.FirstOrDefault() ?? "help";
+switch (name)
+{
+    case "minilm":
+        await MiniLmOverheadBenchmark.RunAsync(iterations: Argument(args, 1, 2000));
+        break;
+    case "generation":
+        await GenerationThroughputBenchmark.RunAsync(tokens: Argument(args, 1, 1000), runs: Argument(args, 2, 5));
+        break;
+    default:
+        Console.WriteLine("usage: dotnet run -c Release --project PolarGrid.Bench -- <benchmark> [arguments]");
+        Console.WriteLine("  minilm [iterations]          MiniLM ModelInfer over gRPC vs the bare ONNX Runtime call");
+        Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
+        break;
+}
+
+static int Argument(string[] args, int index, int fallback) =>
+    args.Length > index && int.TryParse(args[index], out var value) ? value : fallback;
