@@ -26,7 +26,14 @@ try
         ? builder.AddPostgres("postgres").WithDataVolume("polargrid-postgres").AddDatabase("polargrid")
         : builder.AddPostgresProcess("postgres", "polargrid", runtime.PostgresBinDirectory!, Path.Combine(dataRoot, "postgres"));
 
-    // The colos: each an independent node (gateway, Triton, sidecar) over its own two volumes.
+    var auth = FleetAuth.Create(builder, dataRoot);
+    if (builder.ExecutionContext.IsRunMode)
+    {
+        File.WriteAllText(Path.Combine(dataRoot, "auth", "token"), auth.LocalToken);
+        Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {Path.Combine(dataRoot, "auth", "token")} and on each colo in the dashboard.");
+    }
+
+    // The colos: each an independent node (gateway, Triton, sidecar) over its own volumes.
     var colos = new List<(string Name, ColoOptions Options, ColoNode Node)>();
     foreach (var (name, options) in fleet.Colos)
     {
@@ -35,7 +42,7 @@ try
         {
             volumes.Create();
         }
-        colos.Add((name, options, builder.AddColoNode(name, options, runtime, fleet.Triton, volumes)));
+        colos.Add((name, options, builder.AddColoNode(name, options, runtime, fleet.Triton, volumes, auth)));
     }
 
     builder.AddControlPlane(fleet, database, colos);

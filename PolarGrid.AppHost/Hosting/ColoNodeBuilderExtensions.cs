@@ -21,9 +21,9 @@ public static class ColoNodeBuilderExtensions
     /// </summary>
     public static ColoNode AddColoNode(
         this IDistributedApplicationBuilder builder, string name, ColoOptions options, RuntimeChoice runtime,
-        TritonImageOptions tritonImage, NodeVolumes volumes)
+        TritonImageOptions tritonImage, NodeVolumes volumes, FleetAuth auth)
     {
-        var colo = builder.AddColo(name, options.City, options.Region);
+        var colo = builder.AddColo(name, options.City, options.Region, auth.LocalToken);
 
         IResourceBuilder<IResourceWithEndpoints> triton = runtime.Runtime == FleetRuntime.Containers
             ? builder.AddTritonContainer($"{name}-triton", tritonImage, volumes.Models,
@@ -36,10 +36,14 @@ public static class ColoNodeBuilderExtensions
             .WithExternalHttpEndpoints()
             .WithEnvironment("Node__Colo", name)
             .WithEnvironment("Node__StagingPath", volumes.Staging)
+            .WithEnvironment("Node__DataPath", volumes.GatewayData)
             .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
+            // The local fleet is plain HTTP on loopback; deployed gateways terminate TLS (Tls:CertificatePath).
+            .WithEnvironment("Tls__AllowPlainHttp", "true")
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: GatewayEndpoint)
             .WithParentRelationship(colo);
+        auth.Configure(gateway);
 
         var sidecar = builder.AddProject<Projects.PolarGrid_Sidecar>($"{name}-sidecar", project => project.ExcludeLaunchProfile = true)
             .WithHttpEndpoint(name: "http", isProxied: false)

@@ -5,7 +5,7 @@ namespace PolarGrid.AppHost.Hosting;
 public static class ColoResourceBuilderExtensions
 {
     public static IResourceBuilder<ColoResource> AddColo(
-        this IDistributedApplicationBuilder builder, string name, string city, string region) =>
+        this IDistributedApplicationBuilder builder, string name, string city, string region, string localToken) =>
         builder.AddResource(new ColoResource(name, city, region))
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -16,6 +16,8 @@ public static class ColoResourceBuilderExtensions
                 [
                     new("colo.city", city),
                     new("colo.region", region),
+                    // For the person running the fleet: a bearer token for this colo's gateway, masked until revealed.
+                    new("gateway.token", localToken) { IsSensitive = true },
                 ],
             })
             .WithIconName("Globe")

@@ -1,17 +1,19 @@
 namespace PolarGrid.AppHost.Hosting;
 
 /// <summary>
-/// The two volumes of a node, as local folders: <see cref="Staging"/> (gateway writes converted models, sidecar
-/// reads) and <see cref="Models"/> (sidecar writes Triton's model repository, Triton reads).
+/// The volumes of a node, as local folders: <see cref="Staging"/> (gateway writes converted models, sidecar reads),
+/// <see cref="Models"/> (sidecar writes Triton's model repository, Triton reads) and <see cref="GatewayData"/> (the
+/// gateway's own: tokenizers and load jobs).
 /// </summary>
-public sealed record NodeVolumes(string Staging, string Models)
+public sealed record NodeVolumes(string Staging, string Models, string GatewayData)
 {
     public static NodeVolumes For(string dataRoot, string colo) =>
-        new(Path.Combine(dataRoot, colo, "staging"), Path.Combine(dataRoot, colo, "models"));
+        new(Path.Combine(dataRoot, colo, "staging"), Path.Combine(dataRoot, colo, "models"), Path.Combine(dataRoot, colo, "gateway"));
 
     public void Create()
     {
         Directory.CreateDirectory(Staging);
         Directory.CreateDirectory(Models);
+        Directory.CreateDirectory(GatewayData);
     }
 }

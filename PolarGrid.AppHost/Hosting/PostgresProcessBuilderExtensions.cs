@@ -38,7 +38,9 @@ public static class PostgresProcessBuilderExtensions
         var passwordFile = Path.Combine(rootDirectory, "password");
         var runAs = Environment.IsPrivilegedProcess ? PostgresProcessResource.SuperUser : "";
 
-        var password = builder.AddParameter($"{name}-password", LoadOrCreatePassword(rootDirectory, passwordFile), secret: true);
+        // The password belongs to the data directory it was initialised with.
+        var password = builder.AddParameter($"{name}-password",
+            LocalSecret.LoadOrCreate(passwordFile, () => Convert.ToHexString(RandomNumberGenerator.GetBytes(24))), secret: true);
         if (runAs.Length > 0)
         {
             EnsureReachableByOtherUsers(rootDirectory);
@@ -109,32 +111,6 @@ public static class PostgresProcessBuilderExtensions
             .WithParentRelationship(serverBuilder)
             .WithHealthCheck(databaseHealthKey)
             .ExcludeFromManifest();
-    }
-
-    // The password belongs to the data directory it was initialised with, so it is kept beside it (mode 600)
-    // rather than generated anew on each run.
-    private static string LoadOrCreatePassword(string rootDirectory, string passwordFile)
-    {
-        Directory.CreateDirectory(rootDirectory);
-        if (File.Exists(passwordFile))
-        {
-            return File.ReadAllText(passwordFile).Trim();
-        }
-
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-        var temporary = passwordFile + ".tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using (var stream = new FileStream(temporary, fileOptions))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(password);
-        }
-        File.Move(temporary, passwordFile, overwrite: true);
-        return password;
     }
 
     private static void EnsureReachableByOtherUsers(string directory)

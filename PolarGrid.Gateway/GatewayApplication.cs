@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using PolarGrid.Contracts;
+using PolarGrid.Gateway.Apis;
+using PolarGrid.Gateway.Auth;
+using PolarGrid.Gateway.Hosting;
+using PolarGrid.Gateway.Inference;
+using PolarGrid.Gateway.Models;
+using PolarGrid.Gateway.OpenAI;
+using PolarGrid.Gateway.RateLimiting;
+using PolarGrid.Gateway.Telemetry;
+
+namespace PolarGrid.Gateway;
+
+/// <summary>The gateway, as a table of contents: what it registers and what it maps.</summary>
+public static class GatewayApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.AddServiceDefaults();
+        builder.Services.AddOptions<GatewayOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayOptions.SectionName))
+            .Validate(options => !string.IsNullOrWhiteSpace(options.Colo), "Node:Colo is required.")
+            .Validate(options => !string.IsNullOrWhiteSpace(options.StagingPath), "Node:StagingPath is required.")
+            .Validate(options => !string.IsNullOrWhiteSpace(options.DataPath), "Node:DataPath is required.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection(RateLimitOptions.SectionName));
+
+        var limits = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.AddGatewayTls(limits.MaxRequestBodyBytes);
+        builder.AddGatewayAuthentication();
+
+        builder.Services.AddTritonClient(builder.Configuration);
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<NodeModels>();
+        builder.Services.AddSingleton<ChatGenerator>();
+        builder.Services.AddSingleton<EmbeddingEncoder>();
+        builder.Services.AddSingleton<TenantRateLimiter>();
+        builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
+            .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name);
+
+        var app = builder.Build();
+
+        app.UseMiddleware<OpenAIErrorMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapDefaultEndpoints();
+        app.MapChatCompletionsApi();
+        app.MapEmbeddingsApi();
+        app.MapModelsApi();
+        app.MapFallback(() => new OpenAIException(StatusCodes.Status404NotFound, "Unknown endpoint.", "invalid_request_error").ToResult());
+
+        return app;
+    }
+}

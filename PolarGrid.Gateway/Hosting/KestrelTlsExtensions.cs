@@ -1,0 +1,45 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace PolarGrid.Gateway.Hosting;
+
+public static class KestrelTlsExtensions
+{
+    /// <summary>
+    /// Serves HTTPS (HTTP/1.1 and HTTP/2) with the configured certificate, and refuses to start on a plain HTTP address
+    /// unless plain HTTP is explicitly allowed.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayTls(this WebApplicationBuilder builder, long maxRequestBodyBytes)
+    {
+        var tls = builder.Configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>() ?? new TlsOptions();
+        var urls = (builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var plain = urls.Where(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (!tls.AllowPlainHttp && (plain.Count > 0 || builder.Configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 }))
+        {
+            throw new InvalidOperationException(
+                $"Plain HTTP address(es) {string.Join(", ", plain)} are configured but Tls:AllowPlainHttp is false. " +
+                "Serve HTTPS with Tls:CertificatePath and Tls:KeyPath, or allow plain HTTP for local use only.");
+        }
+
+        X509Certificate2? certificate = null;
+        if (!string.IsNullOrEmpty(tls.CertificatePath))
+        {
+            certificate = string.IsNullOrEmpty(tls.KeyPath)
+                ? X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, password: null)
+                : X509Certificate2.CreateFromPemFile(tls.CertificatePath, tls.KeyPath);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
+            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            if (certificate is not null)
+            {
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using PolarGrid.Gateway.OpenAI;
+
+namespace PolarGrid.Gateway.Models;
+
+/// <summary>
+/// Renders chat messages with the model's own chat template and counts prompt tokens, using the model's tokenizer
+/// files (onnxruntime-genai's tokenizer: <c>tokenizer.json</c>, <c>tokenizer_config.json</c>, <c>genai_config.json</c>).
+/// </summary>
+public sealed class ChatTokenizer : IDisposable
+{
+    public const string TemplateFileName = "chat_template.jinja";
+
+    private readonly Tokenizer _tokenizer;
+    private readonly string _template;
+    // The native tokenizer makes no promise about concurrent use; rendering takes microseconds.
+    private readonly Lock _gate = new();
+
+    public ChatTokenizer(string directory)
+    {
+        GenAiRuntime.EnsureInitialized();
+        _tokenizer = new Tokenizer(directory);
+        var templateFile = Path.Combine(directory, TemplateFileName);
+        // Empty means the template in tokenizer_config.json.
+        _template = File.Exists(templateFile) ? File.ReadAllText(templateFile) : "";
+    }
+
+    public (string Prompt, int Tokens) Render(IReadOnlyList<PromptMessage> messages)
+    {
+        var json = JsonSerializer.Serialize(messages.Select(message => new Dictionary<string, string>
+        {
+            ["role"] = message.Role,
+            ["content"] = message.Content,
+        }));
+        lock (_gate)
+        {
+            string prompt;
+            try
+            {
+                prompt = _tokenizer.ApplyChatTemplate(_template, json, "", true);
+            }
+            catch (OnnxRuntimeGenAIException error)
+            {
+                throw OpenAIException.InvalidRequest($"The messages do not fit this model's chat template: {error.Message}", "messages");
+            }
+            using var tokens = _tokenizer.Encode(prompt);
+            return (prompt, tokens[0].Length);
+        }
+    }
+
+    public void Dispose() => _tokenizer.Dispose();
+}
+
+/// <summary>onnxruntime-genai's process-wide state, created once when the first tokenizer needs it.</summary>
+internal static class GenAiRuntime
+{
+    private static readonly Lazy<OgaHandle> Handle = new(() => new OgaHandle());
+
+    public static void EnsureInitialized() => _ = Handle.Value;
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PolarGrid.Gateway.Models;
+
+public enum ModelKind
+{
+    Chat,
+    Embeddings,
+}
+
+/// <summary>How embeddings are made from the model's token states.</summary>
+public sealed record EmbeddingSettings(
+    [property: JsonPropertyName("output")] string Output = "last_hidden_state",
+    [property: JsonPropertyName("dimensions")] int Dimensions = 384,
+    [property: JsonPropertyName("maxTokens")] int MaxTokens = 512,
+    [property: JsonPropertyName("maxBatchSize")] int MaxBatchSize = 8,
+    [property: JsonPropertyName("lowerCase")] bool LowerCase = true,
+    [property: JsonPropertyName("normalize")] bool Normalize = true);
+
+/// <summary>
+/// What the gateway keeps about a model it serves, beside its tokenizer files in
+/// <c>&lt;DataPath&gt;/models/&lt;name&gt;/model.json</c>: written when the model is converted.
+/// </summary>
+public sealed record ModelDescriptor(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("kind")] ModelKind Kind,
+    [property: JsonPropertyName("contextLength")] int ContextLength,
+    [property: JsonPropertyName("source")] string? Source = null,
+    [property: JsonPropertyName("revision")] string? Revision = null,
+    [property: JsonPropertyName("embedding")] EmbeddingSettings? Embedding = null)
+{
+    public const string FileName = "model.json";
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+}

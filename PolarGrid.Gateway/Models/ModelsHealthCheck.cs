@@ -1,0 +1,30 @@
+using Grpc.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace PolarGrid.Gateway.Models;
+
+/// <summary>
+/// Reports every model's state in <c>/health</c>. Always healthy: a model that is loading or failed is a fact about
+/// that model, not a reason to route every request away from the node.
+/// </summary>
+public sealed class ModelsHealthCheck(NodeModels models) : IHealthCheck
+{
+    public const string Name = "models";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var list = await models.ListAsync(cancellationToken);
+            var data = list.ToDictionary(
+                model => model.Id,
+                model => (object)(model.Reason is null ? new { state = model.State } : new { state = model.State, reason = model.Reason }));
+            return HealthCheckResult.Healthy($"{list.Count(model => model.State == NodeModel.Ready)} of {list.Count} models ready.", data);
+        }
+        catch (RpcException error)
+        {
+            // Triton's own check reports the outage; the model list is simply unknown meanwhile.
+            return HealthCheckResult.Healthy($"Model states unknown: Triton did not answer ({error.StatusCode}).");
+        }
+    }
+}

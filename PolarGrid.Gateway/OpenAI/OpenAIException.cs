@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace PolarGrid.Gateway.OpenAI;
+
+/// <summary>
+/// An error answered in OpenAI's shape, <c>{"error":{"message","type","param","code"}}</c>, with the status OpenAI
+/// uses for it.
+/// </summary>
+public sealed class OpenAIException(int status, string message, string type, string? param = null, string? code = null)
+    : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Type { get; } = type;
+    public string? Param { get; } = param;
+    public string? Code { get; } = code;
+
+    public static OpenAIException InvalidRequest(string message, string? param = null, string? code = null) =>
+        new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
+
+    public static OpenAIException ModelNotFound(string model) =>
+        new(StatusCodes.Status404NotFound, $"The model `{model}` does not exist or you do not have access to it.",
+            "invalid_request_error", "model", "model_not_found");
+
+    public static OpenAIException ModelNotReady(string model, string state) =>
+        new(StatusCodes.Status503ServiceUnavailable, $"The model `{model}` is not ready on this node ({state}); try again shortly or another node.",
+            "server_error", "model", "model_not_ready");
+
+    public static OpenAIException UpstreamUnavailable(string detail) =>
+        new(StatusCodes.Status503ServiceUnavailable, $"The inference server is unavailable: {detail}", "server_error", null, "upstream_unavailable");
+
+    public static OpenAIException UpstreamTimeout() =>
+        new(StatusCodes.Status504GatewayTimeout, "The inference server did not answer in time.", "server_error", null, "upstream_timeout");
+
+    public static OpenAIException TooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the limit of {limit} bytes.", "invalid_request_error", null, "request_too_large");
+
+    public static OpenAIException Internal() =>
+        new(StatusCodes.Status500InternalServerError, "The server had an error while processing your request.", "server_error");
+
+    public static string ReasonPhrase(int status) => ReasonPhrases.GetReasonPhrase(status);
+}
