@@ -89,6 +89,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             "--RateLimits:Tiers:default:RequestsPerMinute=100000", "--RateLimits:Tiers:default:TokensPerMinute=100000000",
             "--RateLimits:Tiers:tight:RequestsPerMinute=3", "--RateLimits:Tiers:tight:TokensPerMinute=100000000",
             "--RateLimits:Tiers:budget:RequestsPerMinute=100000", "--RateLimits:Tiers:budget:TokensPerMinute=600",
+            "--RateLimits:Tiers:stream:RequestsPerMinute=100000", "--RateLimits:Tiers:stream:TokensPerMinute=2100",
             "--Logging:LogLevel:Default=Warning",
         ],
         builder => builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Activities)));
