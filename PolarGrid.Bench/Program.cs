@@ -10,10 +10,14 @@ switch (name)
     case "generation":
         await GenerationThroughputBenchmark.RunAsync(tokens: Argument(args, 1, 1000), runs: Argument(args, 2, 5));
         break;
+    case "gateway":
+        await GatewayBenchmark.RunAsync(concurrency: Argument(args, 1, 64), requestsPerClient: Argument(args, 2, 20), streams: Argument(args, 3, 200));
+        break;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project PolarGrid.Bench -- <benchmark> [arguments]");
         Console.WriteLine("  minilm [iterations]          MiniLM ModelInfer over gRPC vs the bare ONNX Runtime call");
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
+        Console.WriteLine("  gateway [clients] [requests] [streams]   gateway tax, TTFT, throughput and memory vs direct gRPC");
         break;
 }
 

@@ -20,6 +20,8 @@ public sealed class FleetFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    public string DataRoot => _dataRoot.Path;
+
     /// <summary>From creating the app host to every resource healthy; reported, never asserted.</summary>
     public TimeSpan StartupTime { get; private set; }
 

@@ -86,6 +86,22 @@ public sealed class FleetTests(FleetFixture fleet, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_local_token_the_app_host_hands_out_opens_every_gateway_and_the_models_list()
+    {
+        var token = await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"));
+        foreach (var colo in FleetFixture.Colos)
+        {
+            using var gateway = fleet.App.CreateHttpClient($"{colo}-gateway", "http");
+            using var anonymous = await gateway.GetAsync("/v1/models");
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+            gateway.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var models = await gateway.GetFromJsonAsync<JsonElement>("/v1/models");
+            Assert.Equal("list", models.GetProperty("object").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Control_plane_lists_every_colo_from_postgres()
     {
         using var controlPlane = fleet.App.CreateHttpClient("controlplane", "http");
