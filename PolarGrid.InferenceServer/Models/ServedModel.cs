@@ -20,8 +20,12 @@ public abstract class ServedModel(string name, long version, ModelConfig config,
 
     public bool IsDecoupled => Config.ModelTransactionPolicy?.Decoupled == true;
 
-    public abstract ModelMetadataResponse.Types.TensorMetadata[] Inputs { get; }
-    public abstract ModelMetadataResponse.Types.TensorMetadata[] Outputs { get; }
+    /// <summary>Inputs as ModelMetadata reports them: with a leading -1 batch dimension when the model batches.</summary>
+    public ModelMetadataResponse.Types.TensorMetadata[] Inputs =>
+        field ??= Describe(Config.Input.Select(input => (input.Name, input.DataType, (IEnumerable<long>)input.Dims)));
+
+    public ModelMetadataResponse.Types.TensorMetadata[] Outputs =>
+        field ??= Describe(Config.Output.Select(output => (output.Name, output.DataType, (IEnumerable<long>)output.Dims)));
 
     /// <summary>
     /// Runs one request. A non-decoupled model yields exactly one response; a decoupled one yields any number,
@@ -61,6 +65,17 @@ public abstract class ServedModel(string name, long version, ModelConfig config,
     }
 
     public abstract ValueTask DisposeAsync();
+
+    private ModelMetadataResponse.Types.TensorMetadata[] Describe(IEnumerable<(string Name, DataType Type, IEnumerable<long> Dims)> tensors)
+    {
+        long[] batch = Config.MaxBatchSize > 0 ? [-1] : [];
+        return tensors.Select(tensor => new ModelMetadataResponse.Types.TensorMetadata
+        {
+            Name = tensor.Name,
+            Datatype = TritonDataType.FromConfig(tensor.Type),
+            Shape = { batch.Concat(tensor.Dims) },
+        }).ToArray();
+    }
 }
 
 /// <summary>One response of a model, and whether it is the last for its request.</summary>

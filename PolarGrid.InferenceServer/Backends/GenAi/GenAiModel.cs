@@ -29,18 +29,7 @@ public sealed class GenAiModel : ServedModel
         _info = info;
         _sequences = new SemaphoreSlim(maxSequences);
         _logger = logger;
-        Inputs = config.Input.Select(input => new ModelMetadataResponse.Types.TensorMetadata
-        {
-            Name = input.Name, Datatype = TritonDataType.FromConfig(input.DataType), Shape = { input.Dims },
-        }).ToArray();
-        Outputs = config.Output.Select(output => new ModelMetadataResponse.Types.TensorMetadata
-        {
-            Name = output.Name, Datatype = TritonDataType.FromConfig(output.DataType), Shape = { output.Dims },
-        }).ToArray();
     }
-
-    public override ModelMetadataResponse.Types.TensorMetadata[] Inputs { get; }
-    public override ModelMetadataResponse.Types.TensorMetadata[] Outputs { get; }
 
     public override async IAsyncEnumerable<InferResult> InferAsync(ModelInferRequest inferRequest,
         [EnumeratorCancellation] CancellationToken cancellationToken)

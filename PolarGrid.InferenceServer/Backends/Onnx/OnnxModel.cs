@@ -34,23 +34,7 @@ public sealed class OnnxModel : ServedModel
         _outputs = config.Output.ToDictionary(output => output.Name, StringComparer.Ordinal);
         _instances = new SemaphoreSlim(Math.Max(1, config.InstanceGroup.Sum(group => Math.Max(1, group.Count))));
 
-        var batchDim = config.MaxBatchSize > 0 ? new long[] { -1 } : [];
-        Inputs = config.Input.Select(input => new ModelMetadataResponse.Types.TensorMetadata
-        {
-            Name = input.Name,
-            Datatype = TritonDataType.FromConfig(input.DataType),
-            Shape = { batchDim.Concat(input.Dims) },
-        }).ToArray();
-        Outputs = config.Output.Select(output => new ModelMetadataResponse.Types.TensorMetadata
-        {
-            Name = output.Name,
-            Datatype = TritonDataType.FromConfig(output.DataType),
-            Shape = { batchDim.Concat(output.Dims) },
-        }).ToArray();
     }
-
-    public override ModelMetadataResponse.Types.TensorMetadata[] Inputs { get; }
-    public override ModelMetadataResponse.Types.TensorMetadata[] Outputs { get; }
 
     public override async IAsyncEnumerable<InferResult> InferAsync(ModelInferRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
