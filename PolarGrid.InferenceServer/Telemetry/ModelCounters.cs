@@ -34,10 +34,11 @@ public sealed class ModelCounters(string name, long version, TimeProvider time)
     /// <summary>Marks a request as received; dispose the result when it starts executing.</summary>
     public PendingRequest Enqueue() => new(this);
 
-    public void RecordSuccess(long batchSize, TimeSpan total, TimeSpan queue, TimeSpan input, TimeSpan infer, TimeSpan output)
+    /// <param name="executions">Model executions this request started: 0 for a request that rode in another's batch.</param>
+    public void RecordSuccess(long batchSize, TimeSpan total, TimeSpan queue, TimeSpan input, TimeSpan infer, TimeSpan output, int executions = 1)
     {
         Interlocked.Add(ref _inferenceCount, batchSize);
-        Interlocked.Increment(ref _executionCount);
+        Interlocked.Add(ref _executionCount, executions);
         Interlocked.Exchange(ref _lastInferenceMs, time.GetUtcNow().ToUnixTimeMilliseconds());
         _success.Add(total);
         _queue.Add(queue);

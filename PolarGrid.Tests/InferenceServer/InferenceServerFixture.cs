@@ -25,6 +25,8 @@ public sealed class InferenceServerFixture : IAsyncLifetime
 
     public static string IdentityModel(string datatype) => $"identity_{datatype.ToLowerInvariant()}";
 
+    public static string BatchedModel(string datatype) => $"batched_{datatype.ToLowerInvariant()}";
+
     public async Task InitializeAsync()
     {
         var llama = Path.Combine(RepositoryPath, Llama);
@@ -56,6 +58,20 @@ public sealed class InferenceServerFixture : IAsyncLifetime
             var folder = Path.Combine(RepositoryPath, IdentityModel(datatype), "1");
             Directory.CreateDirectory(folder);
             File.WriteAllBytes(Path.Combine(folder, "model.onnx"), OnnxModelBuilder.Identity(datatype, 3));
+        }
+
+        foreach (var datatype in new[] { "FP32", "BYTES" })
+        {
+            // Triton's dynamic batcher: requests arriving within 200 ms of the first share one execution.
+            var batched = Path.Combine(RepositoryPath, BatchedModel(datatype));
+            Directory.CreateDirectory(Path.Combine(batched, "1"));
+            File.WriteAllBytes(Path.Combine(batched, "1", "model.onnx"), OnnxModelBuilder.Identity(datatype, 3));
+            File.WriteAllText(Path.Combine(batched, "config.pbtxt"), """
+                platform: "onnxruntime_onnx"
+                max_batch_size: 8
+                dynamic_batching { max_queue_delay_microseconds: 200000 }
+                instance_group [ { count: 1, kind: KIND_CPU } ]
+                """);
         }
 
         var idle = Path.Combine(RepositoryPath, IdleModel, "1");

@@ -68,6 +68,38 @@ public sealed class OnnxInferenceTests(InferenceServerFixture fixture)
         Assert.Equal(raw, response.RawOutputContents[0]);
     }
 
+    [Theory]
+    [InlineData("FP32")]
+    [InlineData("BYTES")]
+    public async Task Dynamic_batching_runs_concurrent_requests_together_and_returns_each_its_own_rows(string datatype)
+    {
+        var model = InferenceServerFixture.BatchedModel(datatype);
+        await Client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = model });
+
+        var requests = Enumerable.Range(0, 8).Select(i =>
+        {
+            var rows = i % 2 + 1; // Requests of one and two rows, 12 rows in all.
+            var request = new ModelInferRequest { ModelName = model, Id = $"request-{i}" };
+            request.Inputs.Add(Tensor("INPUT", datatype, rows, 3));
+            request.RawInputContents.Add(datatype == "BYTES"
+                ? RawStrings(Enumerable.Range(0, rows * 3).Select(j => $"r{i}-{j}").ToArray())
+                : Raw<float>(Enumerable.Range(0, rows * 3).Select(j => i * 100f + j).ToArray()));
+            return request;
+        }).ToList();
+
+        var responses = await Task.WhenAll(requests.Select(request => Client.ModelInferAsync(request).ResponseAsync));
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Assert.Equal(requests[i].Id, responses[i].Id);
+            Assert.Equal(requests[i].Inputs[0].Shape, responses[i].Outputs[0].Shape);
+            Assert.Equal(requests[i].RawInputContents[0], responses[i].RawOutputContents[0]);
+        }
+        var stats = (await Client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = model })).ModelStats.Single();
+        Assert.Equal(12UL, stats.InferenceCount);
+        Assert.InRange(stats.ExecutionCount, 1UL, 4UL); // At most 8 rows a batch, so fewer executions than requests.
+    }
+
     public static TheoryData<string> DataTypes() => new(InferenceServerFixture.IdentityTypes);
 
     [Fact]

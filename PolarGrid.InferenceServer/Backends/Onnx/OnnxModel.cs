@@ -22,6 +22,8 @@ public sealed class OnnxModel : ServedModel
     private readonly Dictionary<string, ModelInput> _inputs;
     private readonly Dictionary<string, ModelOutput> _outputs;
     private readonly ILogger<OnnxModel> _logger;
+    private readonly TimeProvider _time;
+    private readonly DynamicBatcher? _batcher;
 
     public OnnxModel(string name, long version, ModelConfig config, InferenceSession session, SessionOptions options,
         TimeProvider time, ILogger<OnnxModel> logger)
@@ -33,6 +35,11 @@ public sealed class OnnxModel : ServedModel
         _inputs = config.Input.ToDictionary(input => input.Name, StringComparer.Ordinal);
         _outputs = config.Output.ToDictionary(output => output.Name, StringComparer.Ordinal);
         _instances = new SemaphoreSlim(Math.Max(1, config.InstanceGroup.Sum(group => Math.Max(1, group.Count))));
+        _time = time;
+        if (config.SchedulingChoiceCase == ModelConfig.SchedulingChoiceOneofCase.DynamicBatching && config.MaxBatchSize > 0)
+        {
+            _batcher = new DynamicBatcher(config, _instances, ExecuteBatchAsync, time);
+        }
 
     }
 
@@ -44,6 +51,19 @@ public sealed class OnnxModel : ServedModel
         var tensors = RequestTensors.Read(request);
         var batchSize = Validate(tensors);
         var outputNames = RequestedOutputs(request);
+
+        if (_batcher is not null)
+        {
+            ModelInferResponse batched;
+            using (Statistics.Enqueue())
+            {
+                batched = await _batcher.Enqueue(new BatchItem(tensors, batchSize, outputNames, _time.GetTimestamp(), cancellationToken))
+                    .WaitAsync(cancellationToken);
+            }
+            batched.Id = request.Id;
+            yield return new InferResult(batched, IsFinal: true);
+            yield break;
+        }
 
         TimeSpan queued;
         using (var pending = Statistics.Enqueue())
@@ -99,6 +119,122 @@ public sealed class OnnxModel : ServedModel
         Statistics.RecordSuccess(batchSize, Stopwatch.GetElapsedTime(started), queued, input, infer, output);
         yield return new InferResult(response, IsFinal: true);
     }
+
+    /// <summary>Runs several requests as one: inputs joined along the batch dimension, outputs split back by rows.</summary>
+    private Task ExecuteBatchAsync(IReadOnlyList<BatchItem> queued)
+    {
+        var batch = queued.Where(item => !item.CancellationToken.IsCancellationRequested).ToList();
+        foreach (var item in queued.Except(batch))
+        {
+            item.Completion.TrySetCanceled(item.CancellationToken);
+        }
+        if (batch.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return Task.Run(() =>
+        {
+            try
+            {
+                var rows = batch.Sum(item => item.Rows);
+                var phase = Stopwatch.GetTimestamp();
+                using var values = new OrtValueList(batch[0].Tensors.Count);
+                var names = new List<string>(batch[0].Tensors.Count);
+                foreach (var name in batch[0].Tensors.Keys)
+                {
+                    names.Add(name);
+                    values.Add(ToOrtValue(Join(batch.Select(item => item.Tensors[name]).ToList(), rows)));
+                }
+                var input = Stopwatch.GetElapsedTime(phase);
+
+                phase = Stopwatch.GetTimestamp();
+                var outputs = batch.SelectMany(item => item.Outputs).Distinct(StringComparer.Ordinal).ToList();
+                using var runOptions = new RunOptions();
+                using var results = _session.Run(runOptions, names, values, outputs);
+                var infer = Stopwatch.GetElapsedTime(phase);
+
+                phase = Stopwatch.GetTimestamp();
+                var split = outputs.Select((name, i) => (name, Pieces: Split(name, results[i], batch))).ToDictionary(pair => pair.name, pair => pair.Pieces);
+                var output = Stopwatch.GetElapsedTime(phase);
+
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var item = batch[i];
+                    var response = new ModelInferResponse { ModelName = Name, ModelVersion = Version.ToString() };
+                    foreach (var name in item.Outputs)
+                    {
+                        response.Outputs.Add(split[name][i].Metadata);
+                        response.RawOutputContents.Add(split[name][i].Raw);
+                    }
+                    var waited = _time.GetElapsedTime(item.EnqueuedAt);
+                    Statistics.RecordSuccess(item.Rows, waited, waited - input - infer - output, input, infer, output, executions: i == 0 ? 1 : 0);
+                    item.Completion.TrySetResult(response);
+                }
+            }
+            catch (Exception error)
+            {
+                var failure = error is OnnxRuntimeException ? InferenceException.Internal($"onnxruntime failed to run '{Name}': {error.Message}") : error;
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetException(failure);
+                }
+            }
+        });
+    }
+
+    private static RequestTensor Join(List<RequestTensor> parts, long rows)
+    {
+        var first = parts[0];
+        long[] shape = [rows, .. first.Shape[1..]];
+        if (first.Datatype == TritonDataType.Bytes)
+        {
+            var elements = parts.SelectMany(part => part.Elements).ToList();
+            return first with { Shape = shape, ElementCount = elements.Count, Elements = elements };
+        }
+        var data = new byte[parts.Sum(part => part.Data.Length)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part.Data.Span.CopyTo(data.AsSpan(offset));
+            offset += part.Data.Length;
+        }
+        return first with { Shape = shape, ElementCount = parts.Sum(part => part.ElementCount), Data = data };
+    }
+
+    /// <summary>An output of a batched run, cut into each request's rows.</summary>
+    private List<(ModelInferResponse.Types.InferOutputTensor Metadata, ByteString Raw)> Split(string name, OrtValue value, List<BatchItem> batch)
+    {
+        var (whole, raw) = FromOrtValue(name, value);
+        var rows = batch.Sum(item => item.Rows);
+        var pieces = new List<(ModelInferResponse.Types.InferOutputTensor, ByteString)>(batch.Count);
+        if (whole.Datatype == TritonDataType.Bytes)
+        {
+            var elements = BytesTensor.Split(raw.Memory, name);
+            var perRow = elements.Count / rows;
+            var start = 0;
+            foreach (var item in batch)
+            {
+                var count = (int)(perRow * item.Rows);
+                pieces.Add((Piece(whole, item.Rows), BytesTensor.Join(elements.GetRange(start, count))));
+                start += count;
+            }
+            return pieces;
+        }
+
+        var rowBytes = raw.Length / rows;
+        var offset = 0;
+        foreach (var item in batch)
+        {
+            var length = (int)(rowBytes * item.Rows);
+            pieces.Add((Piece(whole, item.Rows), ByteString.CopyFrom(raw.Span.Slice(offset, length))));
+            offset += length;
+        }
+        return pieces;
+    }
+
+    private static ModelInferResponse.Types.InferOutputTensor Piece(ModelInferResponse.Types.InferOutputTensor whole, long rows) =>
+        new() { Name = whole.Name, Datatype = whole.Datatype, Shape = { rows, whole.Shape.Skip(1) } };
 
     /// <summary>Names and datatypes first, as Triton does: a wrong datatype is the cause of a wrong byte count.</summary>
     private void CheckNamesAndTypes(ModelInferRequest request)
@@ -230,11 +366,14 @@ public sealed class OnnxModel : ServedModel
         }
     }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        if (_batcher is not null)
+        {
+            await _batcher.DisposeAsync();
+        }
         _session.Dispose();
         _options.Dispose();
         _instances.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
