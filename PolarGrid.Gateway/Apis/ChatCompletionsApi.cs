@@ -73,10 +73,16 @@ public static class ChatCompletionsApi
         {
             if (request.Stream)
             {
-                var writer = new ChatStreamWriter(context, id, created, request.Model, request.IncludeUsage);
+                var writer = new ChatStreamWriter(context, id, created, request.Model, Fingerprint(options.Value), request.IncludeUsage);
+                await using var deltas = generator.GenerateAsync(request.Model, prompt, settings, stream: true, context.RequestAborted)
+                    .GetAsyncEnumerator(context.RequestAborted);
+                // Nothing is sent before Triton has answered: a failure to start is still a plain HTTP error (404, 503),
+                // and the opening chunk goes out in the same flush as the first token.
+                var more = await deltas.MoveNextAsync();
                 await writer.StartAsync();
-                await foreach (var delta in generator.GenerateAsync(request.Model, prompt, settings, stream: true, context.RequestAborted))
+                while (more)
                 {
+                    var delta = deltas.Current;
                     firstTokenAt ??= Stopwatch.GetElapsedTime(started).TotalSeconds;
                     completionTokens += delta.Tokens;
                     finishReason = delta.FinishReason ?? finishReason;
@@ -84,6 +90,7 @@ public static class ChatCompletionsApi
                     {
                         await writer.WriteContentAsync(delta.Text);
                     }
+                    more = await deltas.MoveNextAsync();
                 }
                 await writer.FinishAsync(finishReason ?? "stop", new Usage(promptTokens, completionTokens, promptTokens + completionTokens));
             }

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.WebUtilities;
-
 namespace PolarGrid.Gateway.OpenAI;
 
 /// <summary>
@@ -36,6 +34,4 @@ public sealed class OpenAIException(int status, string message, string type, str
 
     public static OpenAIException Internal() =>
         new(StatusCodes.Status500InternalServerError, "The server had an error while processing your request.", "server_error");
-
-    public static string ReasonPhrase(int status) => ReasonPhrases.GetReasonPhrase(status);
 }

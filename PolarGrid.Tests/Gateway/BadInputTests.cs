@@ -54,6 +54,17 @@ public sealed class BadInputTests(GatewayFixture fixture)
         Assert.Equal(param, error.GetProperty("param").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_model_triton_cannot_serve_fails_with_a_status_not_a_broken_stream(bool stream)
+    {
+        var body = JsonSerializer.Serialize(new { model = GatewayFixture.GhostChat, messages = new[] { new { role = "user", content = "hi" } }, stream });
+        var error = await Post("/v1/chat/completions", body, 404);
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+        await StillServing();
+    }
+
     [Fact]
     public async Task A_huge_body_is_refused_with_413()
     {

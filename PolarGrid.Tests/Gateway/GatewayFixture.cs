@@ -20,6 +20,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string Chat = "tiny_llama";
     public const string Embeddings = "minilm";
+    public const string GhostChat = "ghost_chat";
     public const string Issuer = "polargrid-test";
     public const string Audience = "polargrid-gateway";
 
@@ -57,6 +58,10 @@ public sealed class GatewayFixture : IAsyncLifetime
             File.Copy(Path.Combine(TestModels.TinyLlamaDirectory, file), Path.Combine(chatAssets, file));
         }
         File.WriteAllText(Path.Combine(chatAssets, "model.json"), $$"""{ "name": "{{Chat}}", "kind": "chat", "contextLength": 2048 }""");
+        // Assets for a model Triton does not have: the gateway knows it, the node cannot serve it.
+        var ghost = Path.Combine(data, "models", GhostChat);
+        TestModels.CopyDirectory(chatAssets, ghost);
+        File.WriteAllText(Path.Combine(ghost, "model.json"), $$"""{ "name": "{{GhostChat}}", "kind": "chat", "contextLength": 2048 }""");
         var embeddingAssets = Path.Combine(data, "models", Embeddings);
         TestModels.WriteMiniLmVocabulary(Path.Combine(embeddingAssets, "vocab.txt"));
         File.WriteAllText(Path.Combine(embeddingAssets, "model.json"), $$"""{ "name": "{{Embeddings}}", "kind": "embeddings", "contextLength": 512, "embedding": { "dimensions": 384, "maxTokens": 256 } }""");
