@@ -1,0 +1,4 @@
+using PolarGrid.HubServer;
+
+var app = HubServerApplication.Build(args);
+await app.RunAsync();
