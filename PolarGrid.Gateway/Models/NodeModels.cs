@@ -1,4 +1,3 @@
-using Grpc.Core;
 using PolarGrid.Contracts;
 
 namespace PolarGrid.Gateway.Models;
@@ -20,7 +19,8 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, TimePr
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromMilliseconds(500);
 
-    private (DateTimeOffset At, IReadOnlyList<NodeModel> Models)? _cached;
+    // Replaced whole (a reference), so a concurrent reader never sees one list with another's timestamp.
+    private volatile Snapshot? _cached;
 
     public async Task<IReadOnlyList<NodeModel>> ListAsync(CancellationToken cancellationToken)
     {
@@ -50,13 +50,12 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, TimePr
         }
 
         var list = models.Values.OrderBy(model => model.Id, StringComparer.Ordinal).ToList();
-        _cached = (time.GetUtcNow(), list);
+        _cached = new Snapshot(time.GetUtcNow(), list);
         return list;
     }
 
     public async Task<NodeModel?> FindAsync(string id, CancellationToken cancellationToken) =>
         (await ListAsync(cancellationToken)).FirstOrDefault(model => model.Id == id);
 
-    public static bool IsUnreachable(RpcException error) =>
-        error.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unknown or StatusCode.Internal;
+    private sealed record Snapshot(DateTimeOffset At, IReadOnlyList<NodeModel> Models);
 }
