@@ -33,6 +33,8 @@ try
         Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {Path.Combine(dataRoot, "auth", "token")} and on each colo in the dashboard.");
     }
 
+    var hub = fleet.Hub.Local ? builder.AddLocalHub(fleet.Hub, builder.AppHostDirectory) : null;
+
     // The colos: each an independent node (gateway, Triton, sidecar) over its own volumes.
     var colos = new List<(string Name, ColoOptions Options, ColoNode Node)>();
     foreach (var (name, options) in fleet.Colos)
@@ -42,7 +44,12 @@ try
         {
             volumes.Create();
         }
-        colos.Add((name, options, builder.AddColoNode(name, options, runtime, fleet.Triton, volumes, auth)));
+        var node = builder.AddColoNode(name, options, runtime, fleet.Triton, volumes, auth);
+        if (hub is not null)
+        {
+            node.Gateway.WithHubEndpoint(hub);
+        }
+        colos.Add((name, options, node));
     }
 
     builder.AddControlPlane(fleet, database, colos);

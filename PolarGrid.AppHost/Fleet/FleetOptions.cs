@@ -26,6 +26,21 @@ public sealed class FleetOptions
     public int? ControlPlanePort { get; set; } = 8300;
 
     public int ControlPlaneReplicas { get; set; } = 2;
+
+    /// <summary>Where gateways download models from.</summary>
+    public HubOptions Hub { get; set; } = new();
+}
+
+public sealed class HubOptions
+{
+    /// <summary>
+    /// Run PolarGrid.HubServer (a local Hub speaking the Hub's protocol) and point every gateway's HF_ENDPOINT at it;
+    /// otherwise gateways use the real Hugging Face Hub.
+    /// </summary>
+    public bool Local { get; set; }
+
+    /// <summary>Extra repositories the local Hub serves: repo id → folder (MiniLM is always there).</summary>
+    public Dictionary<string, string> Repositories { get; set; } = new(StringComparer.Ordinal);
 }
 
 public sealed class ColoOptions

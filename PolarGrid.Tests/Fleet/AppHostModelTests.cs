@@ -77,6 +77,33 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
+    public async Task The_local_hub_is_optional_and_every_gateway_downloads_from_it_when_on()
+    {
+        using var dataRoot = new ScratchDirectory();
+        await using (var withoutHub = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PolarGrid_AppHost>(
+            ["--PolarGrid:Runtime=processes", $"--PolarGrid:DataRoot={dataRoot.Path}"]))
+        {
+            Assert.DoesNotContain(withoutHub.Resources, resource => resource.Name == "hub");
+        }
+
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PolarGrid_AppHost>(
+            ["--PolarGrid:Runtime=processes", $"--PolarGrid:DataRoot={dataRoot.Path}", "--PolarGrid:Hub:Local=true"]);
+        var hub = builder.Resources.Single(resource => resource.Name == "hub");
+        foreach (var colo in FleetFixture.Colos)
+        {
+            var gateway = builder.Resources.Single(resource => resource.Name == $"{colo}-gateway");
+            var environment = new Dictionary<string, object>();
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), environment);
+            foreach (var callback in gateway.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
+            var endpoint = Assert.IsType<EndpointReference>(environment["HF_ENDPOINT"]);
+            Assert.Same(hub, endpoint.Resource);
+        }
+    }
+
+    [Fact]
     public async Task Missing_prerequisites_stop_the_app_host_with_one_clear_message()
     {
         var appHost = typeof(Projects.PolarGrid_AppHost).Assembly.Location is var location && location.Length > 0

@@ -34,6 +34,7 @@ public sealed class FleetFixture : IAsyncLifetime
         [
             "--PolarGrid:Runtime=processes",
             $"--PolarGrid:DataRoot={_dataRoot.Path}",
+            "--PolarGrid:Hub:Local=true",
             // Let the orchestrator pick gateway ports so the tests never collide with a fleet a developer runs.
             .. Colos.Select(colo => $"--PolarGrid:Colos:{colo}:GatewayPort=0"),
         ];
@@ -53,7 +54,7 @@ public sealed class FleetFixture : IAsyncLifetime
 
     public static IEnumerable<string> ResourceNames() =>
         Colos.SelectMany(colo => new[] { $"{colo}-gateway", $"{colo}-triton", $"{colo}-sidecar" })
-            .Concat(["postgres", "polargrid", "controlplane"]);
+            .Concat(["postgres", "polargrid", "controlplane", "hub"]);
 
     public async Task DisposeAsync()
     {

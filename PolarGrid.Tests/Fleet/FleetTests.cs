@@ -102,6 +102,14 @@ public sealed class FleetTests(FleetFixture fleet, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_local_hub_serves_minilm_in_the_hubs_layout()
+    {
+        using var hub = fleet.App.CreateHttpClient("hub", "http");
+        var info = await hub.GetFromJsonAsync<JsonElement>("/api/models/sentence-transformers/all-MiniLM-L6-v2");
+        Assert.Contains(info.GetProperty("siblings").EnumerateArray(), sibling => sibling.GetProperty("rfilename").GetString() == "vocab.txt");
+    }
+
+    [Fact]
     public async Task Control_plane_lists_every_colo_from_postgres()
     {
         using var controlPlane = fleet.App.CreateHttpClient("controlplane", "http");
