@@ -14,15 +14,10 @@ public static class ModelInfoEndpoints
 
     private static async Task<IResult> GetAsync(HttpContext context, string repoId, string revision, bool blobs, RepoAccess access, CancellationToken cancellationToken)
     {
-        var (repo, error) = await access.FindVisibleAsync(context.Request, repoId, cancellationToken);
+        var (repo, error) = await access.FindAtRevisionAsync(context.Request, repoId, revision, cancellationToken);
         if (repo is null)
         {
             return error!;
-        }
-
-        if (!repo.HasRevision(revision))
-        {
-            return HubErrors.RevisionNotFound(revision);
         }
 
         var siblings = repo.Files.Select(f => blobs

@@ -30,6 +30,21 @@ public sealed class RepoAccess(RepoCatalog catalog, IOptions<HubOptions> options
         return (repo, null);
     }
 
+    /// <summary>
+    /// A visible repo at a revision the Hub knows (revision already URL-decoded), or the Hub's error: RepoNotFound first,
+    /// then RevisionNotFound.
+    /// </summary>
+    public async Task<(RepoSnapshot? Repo, IResult? Error)> FindAtRevisionAsync(HttpRequest request, string repoId, string revision,
+        CancellationToken cancellationToken)
+    {
+        var (repo, error) = await FindVisibleAsync(request, repoId, cancellationToken);
+        if (repo is null)
+        {
+            return (null, error);
+        }
+        return repo.HasRevision(revision) ? (repo, null) : (null, HubErrors.RevisionNotFound(revision));
+    }
+
     /// <summary>The gate on file downloads; model info and tree stay readable, as on the Hub.</summary>
     public IResult? CheckGate(HttpRequest request, RepoSnapshot repo)
     {

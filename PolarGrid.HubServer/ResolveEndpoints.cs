@@ -15,16 +15,11 @@ public static partial class ResolveEndpoints
         HttpContext context, string org, string name, string revision, string? path,
         RepoAccess access, CdnLinkSigner signer, FaultInjector faults, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var (repo, error) = await access.FindVisibleAsync(context.Request, $"{org}/{name}", cancellationToken);
+        revision = Uri.UnescapeDataString(revision);
+        var (repo, error) = await access.FindAtRevisionAsync(context.Request, $"{org}/{name}", revision, cancellationToken);
         if (repo is null)
         {
             return error!;
-        }
-
-        revision = Uri.UnescapeDataString(revision);
-        if (!repo.HasRevision(revision))
-        {
-            return HubErrors.RevisionNotFound(revision);
         }
 
         if (access.CheckGate(context.Request, repo) is { } gated)

@@ -18,16 +18,11 @@ public static class TreeEndpoints
         HttpContext context, string org, string name, string revision, string? path, bool? recursive, string? cursor,
         RepoAccess access, IOptions<HubOptions> options, CancellationToken cancellationToken)
     {
-        var (repo, error) = await access.FindVisibleAsync(context.Request, $"{org}/{name}", cancellationToken);
+        revision = Uri.UnescapeDataString(revision);
+        var (repo, error) = await access.FindAtRevisionAsync(context.Request, $"{org}/{name}", revision, cancellationToken);
         if (repo is null)
         {
             return error!;
-        }
-
-        revision = Uri.UnescapeDataString(revision);
-        if (!repo.HasRevision(revision))
-        {
-            return HubErrors.RevisionNotFound(revision);
         }
 
         var prefix = string.Empty;
