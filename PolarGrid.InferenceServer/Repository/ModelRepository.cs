@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Inference;
+using PolarGrid.Contracts;
 using PolarGrid.InferenceServer.Models;
 
 namespace PolarGrid.InferenceServer.Repository;

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Inference;
-using PolarGrid.InferenceServer.Repository;
+using PolarGrid.Contracts;
 using PolarGrid.Tests.InferenceServer.TextFormat;
 using InstanceKind = Inference.ModelInstanceGroup.Types.Kind;
 

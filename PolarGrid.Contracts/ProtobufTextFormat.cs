@@ -6,7 +6,7 @@ using System.Text.Unicode;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
-namespace PolarGrid.InferenceServer.Repository;
+namespace PolarGrid.Contracts;
 
 /// <summary>
 /// Reads and writes the protobuf text format (the syntax of Triton's <c>config.pbtxt</c>) for any
