@@ -3,7 +3,10 @@ using Onnx;
 
 namespace PolarGrid.Testing;
 
-/// <summary>Writes small real ONNX models for the tests: an Identity graph over one tensor of any datatype.</summary>
+/// <summary>
+/// Writes small real ONNX models for the tests: an Identity graph over one tensor of any datatype, and an Add graph
+/// whose weights live in an external-data file.
+/// </summary>
 public static class OnnxModelBuilder
 {
     // ONNX TensorProto.DataType numbers.
@@ -52,5 +55,69 @@ public static class OnnxModelBuilder
             },
         };
         return model.ToByteArray();
+    }
+
+    /// <summary>
+    /// <c>OUTPUT = INPUT + WEIGHTS</c> over FP32 <c>[first, weights.Length]</c>, where <c>first</c> is a symbolic
+    /// <c>batch</c> dimension unless <paramref name="firstDimension"/> fixes it. The weights are an initializer stored
+    /// in the external-data file <paramref name="location"/> (relative to the model file), whose bytes are returned
+    /// beside the model's.
+    /// </summary>
+    public static (byte[] Model, byte[] Data) AddWithExternalWeights(float[] weights, string location, long? firstDimension = null)
+    {
+        ValueInfoProto Tensor(string name) => new()
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = ElementTypes["FP32"],
+                    Shape = new TensorShapeProto
+                    {
+                        Dim =
+                        {
+                            firstDimension is { } fixedSize
+                                ? new TensorShapeProto.Types.Dimension { DimValue = fixedSize }
+                                : new TensorShapeProto.Types.Dimension { DimParam = "batch" },
+                            new TensorShapeProto.Types.Dimension { DimValue = weights.Length },
+                        },
+                    },
+                },
+            },
+        };
+
+        var data = new byte[weights.Length * sizeof(float)];
+        Buffer.BlockCopy(weights, 0, data, 0, data.Length);
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "polargrid-tests",
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } },
+            Graph = new GraphProto
+            {
+                Name = "add_external",
+                Node = { new NodeProto { OpType = "Add", Input = { "INPUT", "WEIGHTS" }, Output = { "OUTPUT" }, Name = "add" } },
+                Initializer =
+                {
+                    new TensorProto
+                    {
+                        Name = "WEIGHTS",
+                        DataType = ElementTypes["FP32"],
+                        Dims = { weights.Length },
+                        DataLocation = TensorProto.Types.DataLocation.External,
+                        ExternalData =
+                        {
+                            new StringStringEntryProto { Key = "location", Value = location },
+                            new StringStringEntryProto { Key = "offset", Value = "0" },
+                            new StringStringEntryProto { Key = "length", Value = data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                        },
+                    },
+                },
+                Input = { Tensor("INPUT") },
+                Output = { Tensor("OUTPUT") },
+            },
+        };
+        return (model.ToByteArray(), data);
     }
 }
