@@ -1,4 +1,0 @@
-namespace PolarGrid.HuggingFace;
-
-/// <summary>Placeholder replaced by the Hub client implementation.</summary>
-internal static class AssemblyMarker;

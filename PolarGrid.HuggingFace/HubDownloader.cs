@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace PolarGrid.HuggingFace;
+
+/// <summary>
+/// Downloads one file to <c>&lt;destination&gt;.incomplete</c> in constant memory, resuming with <c>Range</c> after a
+/// failure (or from what an earlier process left), verifying size and hash as bytes arrive, and moving it into place
+/// only once verified.
+/// </summary>
+internal sealed class HubDownloader(HubHttp http, HubUrls urls, HubRetry retry, HubClientOptions options, TimeProvider time, ILogger logger)
+{
+    // Large enough that hashing and the write syscall are amortised, small enough to stay out of the LOH churn.
+    private const int BufferSize = 256 * 1024;
+
+    public async Task DownloadAsync(string repoId, string commit, HubFile file, string destinationPath, IProgress<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        var target = new HubTarget(HubTargetKind.File, repoId, commit, file.Path);
+        var destination = Path.GetFullPath(destinationPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        var started = time.GetTimestamp();
+
+        await using var partial = await PartialFile.OpenAsync(destination + PartialFile.Suffix, file, cancellationToken);
+        var leftover = partial.Length;
+        if (leftover > 0)
+        {
+            HubLog.Resuming(logger, repoId, file.Path, leftover, file.Size);
+            progress?.Report(leftover);
+        }
+
+        try
+        {
+            var url = urls.Resolve(repoId, commit, file.Path);
+            while (true)
+            {
+                if (partial.Length < file.Size)
+                {
+                    // Each attempt starts from the resolve URL: the CDN link it redirects to is signed and expires.
+                    await retry.RunAsync(target, token => TransferAsync(partial, url, target, file, progress, token), cancellationToken);
+                }
+
+                var actual = partial.Hasher.Finish();
+                if (actual == partial.Hasher.Expected)
+                {
+                    break;
+                }
+
+                // A leftover from another process may hold anything (a different revision, a disk error); it gets one
+                // clean retry before the Hub's bytes are blamed.
+                if (leftover > 0)
+                {
+                    HubLog.DiscardingLeftover(logger, repoId, file.Path);
+                    leftover = 0;
+                    partial.Restart();
+                    continue;
+                }
+
+                throw Mismatch(target, file, $"{partial.Hasher.Algorithm} is {actual}, expected {partial.Hasher.Expected}");
+            }
+
+            await partial.MoveToAsync(destination);
+        }
+        catch (HubException error) when (error.Kind == HubErrorKind.IntegrityMismatch)
+        {
+            HubLog.IntegrityMismatch(logger, repoId, file.Path, error.Message);
+            await partial.DeleteAsync();
+            throw;
+        }
+        catch when (partial.Length == 0)
+        {
+            // Nothing worth resuming (refused, not found, cancelled early): leave no empty file behind.
+            await partial.DeleteAsync();
+            throw;
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        var rate = partial.Received / 1e6 / Math.Max(elapsed.TotalSeconds, 1e-6);
+        HubLog.Downloaded(logger, repoId, file.Path, file.Size, (long)elapsed.TotalMilliseconds, partial.Received, Math.Round(rate, 1));
+    }
+
+    /// <summary>One attempt: GET from where the partial file ends, append until the body ends or fails.</summary>
+    private async Task TransferAsync(PartialFile partial, Uri url, HubTarget target, HubFile file, IProgress<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(url, target, partial.Length, cancellationToken);
+        var host = response.RequestMessage?.RequestUri?.Host ?? url.Host;
+        StartBody(response, partial, target, file);
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        // Times each read rather than the whole body: a big file may take an hour, a stalled one must not.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (true)
+            {
+                int read;
+                idle.CancelAfter(options.RequestTimeout);
+                try
+                {
+                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new HubTransientException(
+                        $"no data from {host} for {options.RequestTimeout.TotalSeconds:0.#} s after {partial.Length} of {file.Size} bytes");
+                }
+                catch (Exception error) when (error is IOException or HttpRequestException)
+                {
+                    throw new HubTransientException($"the connection to {host} broke after {partial.Length} of {file.Size} bytes: {error.Message}",
+                        innerException: error);
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (partial.Length + read > file.Size)
+                {
+                    throw Mismatch(target, file, $"the server sent more than the {file.Size} bytes the tree lists");
+                }
+
+                await partial.AppendAsync(buffer.AsMemory(0, read), cancellationToken);
+                progress?.Report(partial.Length);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (partial.Length < file.Size)
+        {
+            throw new HubTransientException($"the body from {host} ended after {partial.Length} of {file.Size} bytes");
+        }
+    }
+
+    /// <summary>Lines the partial file up with what the server is about to send.</summary>
+    private void StartBody(HttpResponseMessage response, PartialFile partial, HubTarget target, HubFile file)
+    {
+        var offset = partial.Length;
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.RequestedRangeNotSatisfiable:
+                // The server's copy is shorter than ours; ours cannot be right.
+                partial.Restart();
+                throw new HubTransientException($"the server refused the range from byte {offset}");
+
+            case HttpStatusCode.PartialContent:
+                if (response.Content.Headers.ContentRange is not { From: { } from } range || from != offset)
+                {
+                    throw new HubException(HubErrorKind.Protocol,
+                        $"Asked for {target.Describe()} from byte {offset}, got 'Content-Range: {response.Content.Headers.ContentRange}'.", 206);
+                }
+
+                if (range.Length is { } total && total != file.Size)
+                {
+                    throw Mismatch(target, file, $"the server has {total} bytes, the tree lists {file.Size}");
+                }
+
+                return;
+
+            case HttpStatusCode.OK:
+                if (offset > 0)
+                {
+                    // huggingface_hub does the same: a server without range support sends it all again.
+                    HubLog.RangeIgnored(logger, target.RepoId, file.Path, 200);
+                    partial.Restart();
+                }
+
+                if (response.Content.Headers.ContentLength is { } length && length != file.Size)
+                {
+                    throw Mismatch(target, file, $"the server has {length} bytes, the tree lists {file.Size}");
+                }
+
+                return;
+
+            default:
+                throw new HubException(HubErrorKind.Protocol, $"Unexpected HTTP {(int)response.StatusCode} with the body of {target.Describe()}.",
+                    (int)response.StatusCode);
+        }
+    }
+
+    private static HubException Mismatch(HubTarget target, HubFile file, string problem) => new(
+        HubErrorKind.IntegrityMismatch,
+        $"Downloaded {target.Describe()} does not match the Hub's listing ({problem}); the partial file was deleted.");
+}
