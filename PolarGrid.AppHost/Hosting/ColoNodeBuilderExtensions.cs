@@ -55,6 +55,12 @@ public static class ColoNodeBuilderExtensions
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithParentRelationship(colo);
+        if (runtime.Runtime == FleetRuntime.Containers)
+        {
+            // Triton's container mounts the repository at /models (AddTritonContainer); paths the sidecar writes into
+            // model files for Triton (a vLLM model.json) must be the ones Triton sees.
+            sidecar.WithEnvironment("Sidecar__TritonModelRepositoryPath", "/models");
+        }
 
         return new ColoNode(colo, gateway, triton, sidecar);
     }

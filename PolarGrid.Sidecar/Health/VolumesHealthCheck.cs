@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace PolarGrid.Sidecar;
+namespace PolarGrid.Sidecar.Health;
 
 /// <summary>
 /// Unhealthy when either volume is missing or the model repository cannot be written: the sidecar could then
 /// never deliver a model, and the orchestrator should see it.
 /// </summary>
-public sealed class VolumesHealthCheck(IOptions<SidecarOptions> options) : IHealthCheck
+public sealed class VolumesHealthCheck(IOptions<NodeOptions> options) : IHealthCheck
 {
     public const string Name = "volumes";
 
