@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using PolarGrid.Contracts;
 using PolarGrid.Gateway.Apis;
 using PolarGrid.Gateway.Auth;
+using PolarGrid.Gateway.Deployment;
 using PolarGrid.Gateway.Hosting;
 using PolarGrid.Gateway.Inference;
 using PolarGrid.Gateway.Models;
@@ -39,6 +40,7 @@ public static class GatewayApplication
         builder.Services.AddSingleton<EmbeddingEncoder>();
         builder.Services.AddSingleton<TenantRateLimiter>();
         builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.AddModelDeployment();
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
             .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name);
@@ -53,6 +55,7 @@ public static class GatewayApplication
         app.MapChatCompletionsApi();
         app.MapEmbeddingsApi();
         app.MapModelsApi();
+        app.MapModelDeploymentApi();
         app.MapFallback(() => new OpenAIException(StatusCodes.Status404NotFound, "Unknown endpoint.", "invalid_request_error").ToResult());
 
         return app;

@@ -64,6 +64,25 @@ public sealed class HubClient
     }
 
     /// <summary>
+    /// Asks for <paramref name="file"/> and drops the answer once its headers arrive: gated repositories show their
+    /// model info and tree to anyone, so this is how a caller learns up front whether the token may download.
+    /// </summary>
+    /// <exception cref="HubException">GatedRepo, Forbidden, EntryNotFound, RateLimited, Unreachable, ...</exception>
+    public async Task CheckAccessAsync(string repoId, string commit, HubFile file, CancellationToken cancellationToken)
+    {
+        HubIdentifiers.RequireRepoId(repoId);
+        HubIdentifiers.RequireRevision(commit, nameof(commit));
+        ArgumentNullException.ThrowIfNull(file);
+
+        var target = new HubTarget(HubTargetKind.File, repoId, commit, file.Path);
+        await _retry.RunAsync(target, async token =>
+        {
+            using var response = await _http.GetAsync(_urls.Resolve(repoId, commit, file.Path), target, 0, token);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>
     /// Every file of the repo at <paramref name="commit"/> (or under <paramref name="subfolder"/>), with sizes and hashes,
     /// following the tree's pagination. Any unsafe name fails the whole listing with <see cref="HubErrorKind.UnsafePath"/>.
     /// </summary>

@@ -40,6 +40,9 @@ public static class ColoNodeBuilderExtensions
             .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
             // The local fleet is plain HTTP on loopback; deployed gateways terminate TLS (Tls:CertificatePath).
             .WithEnvironment("Tls__AllowPlainHttp", "true")
+            // What this node's Triton can serve decides which model formats its gateway accepts.
+            .WithEnvironment("Deployment__Flavour", runtime.Runtime == FleetRuntime.Containers ? "Triton" : "PolarGridCpu")
+            .WithEnvironment("Deployment__Device", runtime.Runtime == FleetRuntime.Containers && (runtime.HasNvidiaGpu || builder.ExecutionContext.IsPublishMode) ? "Gpu" : "Cpu")
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: GatewayEndpoint)
             .WithParentRelationship(colo);

@@ -78,6 +78,7 @@ public sealed class ModelCatalog(IOptions<GatewayOptions> options, ILogger<Model
                 ModelKind.Chat => new ServedModelAssets(descriptor, new ChatTokenizer(directory), null),
                 ModelKind.Embeddings => new ServedModelAssets(descriptor, null,
                     new EmbeddingTokenizer(directory, descriptor.Embedding ?? new EmbeddingSettings())),
+                ModelKind.Tensor => new ServedModelAssets(descriptor, null, null),
                 _ => null,
             };
         }

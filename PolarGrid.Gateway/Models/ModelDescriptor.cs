@@ -7,6 +7,9 @@ public enum ModelKind
 {
     Chat,
     Embeddings,
+
+    /// <summary>Any other ONNX model: served by Triton, not behind an OpenAI endpoint.</summary>
+    Tensor,
 }
 
 /// <summary>How embeddings are made from the model's token states.</summary>

@@ -1,4 +1,5 @@
 using PolarGrid.Contracts;
+using PolarGrid.Gateway.Deployment;
 
 namespace PolarGrid.Gateway.Models;
 
@@ -6,16 +7,20 @@ namespace PolarGrid.Gateway.Models;
 public sealed record NodeModel(string Id, ModelKind? Kind, string State, string? Reason)
 {
     public const string Ready = "ready";
+    public const string Queued = "queued";
+    public const string Downloading = "downloading";
+    public const string Converting = "converting";
     public const string Loading = "loading";
     public const string Unloading = "unloading";
     public const string Failed = "failed";
 }
 
 /// <summary>
-/// What the node serves: Triton's repository index joined with the gateway's model catalog. Read on demand and kept
-/// for a moment, since health probes and model listings ask often.
+/// What the node serves: Triton's repository index joined with the gateway's model catalog and its load jobs (a model
+/// still downloading is not in Triton yet). Read on demand and kept for a moment, since health probes and model
+/// listings ask often.
 /// </summary>
-public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, TimeProvider time)
+public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, LoadJobStore jobs, TimeProvider time)
 {
     private static readonly TimeSpan Freshness = TimeSpan.FromMilliseconds(500);
 
@@ -49,9 +54,45 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, TimePr
                 state == NodeModel.Failed ? entry.Reason : null);
         }
 
+        AddJobs(models);
         var list = models.Values.OrderBy(model => model.Id, StringComparer.Ordinal).ToList();
         _cached = new Snapshot(time.GetUtcNow(), list);
         return list;
+    }
+
+    /// <summary>Forgets the cached list, after a job changed what the node serves.</summary>
+    public void Invalidate() => _cached = null;
+
+    /// <summary>
+    /// A model being deployed shows its job's phase unless Triton already serves a version of it; a model whose last
+    /// job failed and that Triton does not serve shows the job's reason.
+    /// </summary>
+    private void AddJobs(Dictionary<string, NodeModel> models)
+    {
+        var latest = jobs.List()
+            .Where(job => job.Action == JobAction.Load)
+            .GroupBy(job => job.Name, StringComparer.Ordinal)
+            .Select(group => group.First()); // List() is newest first.
+        foreach (var job in latest)
+        {
+            if (models.TryGetValue(job.Name, out var known) && known.State is NodeModel.Ready or NodeModel.Loading)
+            {
+                continue;
+            }
+            var state = job.Phase switch
+            {
+                JobPhase.Queued => NodeModel.Queued,
+                JobPhase.Downloading => NodeModel.Downloading,
+                JobPhase.Converting => NodeModel.Converting,
+                JobPhase.Staged or JobPhase.Loading => NodeModel.Loading,
+                JobPhase.Failed when known is null => NodeModel.Failed,
+                _ => null,
+            };
+            if (state is not null)
+            {
+                models[job.Name] = new NodeModel(job.Name, known?.Kind, state, state == NodeModel.Failed ? job.Error?.Message : null);
+            }
+        }
     }
 
     public async Task<NodeModel?> FindAsync(string id, CancellationToken cancellationToken) =>

@@ -12,6 +12,9 @@ public sealed class OpenAIException(int status, string message, string type, str
     public string? Param { get; } = param;
     public string? Code { get; } = code;
 
+    /// <summary>Sent as <c>Retry-After</c> when set (429, 503).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static OpenAIException InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
 

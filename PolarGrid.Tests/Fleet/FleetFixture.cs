@@ -14,6 +14,9 @@ public sealed class FleetFixture : IAsyncLifetime
 {
     public static readonly string[] Colos = ["yvr", "yyz", "yul"];
 
+    /// <summary>The tiny LLM from ../shared, as the local Hub serves it.</summary>
+    public const string TinyLlamaRepo = "polargrid/tiny-random-llama-onnx";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly ScratchDirectory _dataRoot = new("polargrid-fleet");
@@ -35,6 +38,7 @@ public sealed class FleetFixture : IAsyncLifetime
             "--PolarGrid:Runtime=processes",
             $"--PolarGrid:DataRoot={_dataRoot.Path}",
             "--PolarGrid:Hub:Local=true",
+            $"--PolarGrid:Hub:Repositories:{TinyLlamaRepo}={TestModels.TinyLlamaDirectory}",
             // Let the orchestrator pick gateway ports so the tests never collide with a fleet a developer runs.
             .. Colos.Select(colo => $"--PolarGrid:Colos:{colo}:GatewayPort=0"),
         ];
