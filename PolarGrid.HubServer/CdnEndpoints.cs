@@ -42,7 +42,7 @@ public static partial class CdnEndpoints
             return Results.Empty;
         }
 
-        return FileContent.Send(file, file.Sha256, corrupt);
+        return FileContent.Send(file, file.Sha256, corrupt, faults.CdnBytesPerSecond);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused CDN request for blob {Sha256}: it carried an Authorization header")]

@@ -16,6 +16,8 @@ public sealed class FaultInjector(IOptions<HubOptions> options)
     public bool IsCorrupt(RepoSnapshot repo, RepoFile file) =>
         options.Value.Faults.CorruptPaths.Any(p => p == file.Path || p == $"{repo.Id}/{file.Path}");
 
+    public long? CdnBytesPerSecond => options.Value.Faults.CdnBytesPerSecond is > 0 and var rate ? rate : null;
+
     public bool IsRateLimited() =>
         options.Value.Faults.RateLimitAfter is { } limit && Interlocked.Increment(ref _apiRequests) > limit;
 }

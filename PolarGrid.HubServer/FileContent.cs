@@ -7,15 +7,17 @@ public static class FileContent
 {
     private const string ContentType = "application/octet-stream";
 
-    public static IResult Send(RepoFile file, string etag, bool corrupt)
+    public static IResult Send(RepoFile file, string etag, bool corrupt, long? bytesPerSecond = null)
     {
         var entityTag = new EntityTagHeaderValue($"\"{etag}\"");
-        if (!corrupt)
+        if (!corrupt && bytesPerSecond is null)
         {
             return Results.File(file.PhysicalPath, ContentType, lastModified: file.LastModified, entityTag: entityTag, enableRangeProcessing: true);
         }
 
-        var stream = new CorruptingStream(new FileStream(file.PhysicalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true));
+        Stream stream = new FileStream(file.PhysicalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
+        stream = corrupt ? new CorruptingStream(stream) : stream;
+        stream = bytesPerSecond is { } rate ? new ThrottledStream(stream, rate) : stream;
         return Results.File(stream, ContentType, lastModified: file.LastModified, entityTag: entityTag, enableRangeProcessing: true);
     }
 

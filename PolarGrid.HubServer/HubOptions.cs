@@ -51,6 +51,9 @@ public sealed class HubFaultOptions
     /// <summary>Paths (<c>file.bin</c> or <c>org/name/file.bin</c>) whose served bytes are altered.</summary>
     public string[] CorruptPaths { get; set; } = [];
 
+    /// <summary>LFS blobs leave the CDN at most this fast (bytes per second): a slow link.</summary>
+    public long? CdnBytesPerSecond { get; set; }
+
     /// <summary>After this many API requests every further one is answered with 429.</summary>
     public int? RateLimitAfter { get; set; }
 }
