@@ -13,11 +13,15 @@ switch (name)
     case "gateway":
         await GatewayBenchmark.RunAsync(concurrency: Argument(args, 1, 64), requestsPerClient: Argument(args, 2, 20), streams: Argument(args, 3, 200));
         break;
+    case "hub":
+        await HubDownloadBenchmark.RunAsync(megabytes: Argument(args, 1, 1024), rounds: Argument(args, 2, 3));
+        break;
     default:
         Console.WriteLine("usage: dotnet run -c Release --project PolarGrid.Bench -- <benchmark> [arguments]");
         Console.WriteLine("  minilm [iterations]          MiniLM ModelInfer over gRPC vs the bare ONNX Runtime call");
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
         Console.WriteLine("  gateway [clients] [requests] [streams]   gateway tax, TTFT, throughput and memory vs direct gRPC");
+        Console.WriteLine("  hub [megabytes] [rounds]     HubClient verified download vs a plain HttpClient GET of one LFS file, and memory");
         break;
 }
 

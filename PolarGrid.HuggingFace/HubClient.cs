@@ -140,7 +140,7 @@ public sealed class HubClient
     /// content or nothing new. A <c>.incomplete</c> file beside it (from a failed or cancelled earlier call) is resumed.
     /// </summary>
     /// <param name="commit">The commit from <see cref="ResolveAsync"/>, so every file comes from the same snapshot.</param>
-    /// <param name="bytesProgress">Receives the number of bytes of this file on disk so far (it drops to 0 on a restart).</param>
+    /// <param name="bytesProgress">Receives the number of bytes of this file on disk so far (it drops to 0 on a restart), from a background thread.</param>
     /// <exception cref="HubException">TooLarge (before any request), UnsafePath, IntegrityMismatch (partial deleted), GatedRepo, ...</exception>
     public async Task DownloadAsync(string repoId, string commit, HubFile file, string destinationPath, IProgress<long>? bytesProgress,
         CancellationToken cancellationToken)

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 
@@ -12,8 +10,10 @@ namespace PolarGrid.HuggingFace;
 /// </summary>
 internal sealed class HubDownloader(HubHttp http, HubUrls urls, HubRetry retry, HubClientOptions options, TimeProvider time, ILogger logger)
 {
-    // Large enough that hashing and the write syscall are amortised, small enough to stay out of the LOH churn.
+    // Chunks large enough that hashing, the write syscall and the hand-over between tasks are amortised; with the
+    // appender's four buffers, one download holds 1 MiB whatever the file size.
     private const int BufferSize = 256 * 1024;
+    private const int MinChunk = 64 * 1024;
 
     public async Task DownloadAsync(string repoId, string commit, HubFile file, string destinationPath, IProgress<long>? progress,
         CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ internal sealed class HubDownloader(HubHttp http, HubUrls urls, HubRetry retry, 
                 }
 
                 var actual = partial.Hasher.Finish();
-                if (actual == partial.Hasher.Expected)
+                if (string.Equals(actual, partial.Hasher.Expected, StringComparison.OrdinalIgnoreCase))
                 {
                     break;
                 }
@@ -89,49 +89,36 @@ internal sealed class HubDownloader(HubHttp http, HubUrls urls, HubRetry retry, 
         var host = response.RequestMessage?.RequestUri?.Host ?? url.Host;
         StartBody(response, partial, target, file);
 
+        var offset = partial.Length;
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        // Times each read rather than the whole body: a big file may take an hour, a stalled one must not.
-        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var reader = new BodyReader(body, host, options.RequestTimeout, time, cancellationToken);
+        var appender = new OverlappedAppender(partial, progress, BufferSize, cancellationToken);
         try
         {
             while (true)
             {
-                int read;
-                idle.CancelAfter(options.RequestTimeout);
-                try
-                {
-                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new HubTransientException(
-                        $"no data from {host} for {options.RequestTimeout.TotalSeconds:0.#} s after {partial.Length} of {file.Size} bytes");
-                }
-                catch (Exception error) when (error is IOException or HttpRequestException)
-                {
-                    throw new HubTransientException($"the connection to {host} broke after {partial.Length} of {file.Size} bytes: {error.Message}",
-                        innerException: error);
-                }
-
+                var buffer = await appender.RentAsync();
+                var read = await reader.FillAsync(buffer, MinChunk, offset + appender.Submitted, file.Size);
                 if (read == 0)
                 {
+                    appender.Return(buffer);
                     break;
                 }
 
-                if (partial.Length + read > file.Size)
+                if (offset + appender.Submitted + read > file.Size)
                 {
+                    appender.Return(buffer);
                     throw Mismatch(target, file, $"the server sent more than the {file.Size} bytes the tree lists");
                 }
 
-                await partial.AppendAsync(buffer.AsMemory(0, read), cancellationToken);
-                progress?.Report(partial.Length);
+                await appender.SubmitAsync(buffer, read);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Also after a broken connection: what arrived is kept, and the next attempt resumes after it.
+            await appender.CompleteAsync();
+            reader.Dispose();
         }
 
         if (partial.Length < file.Size)

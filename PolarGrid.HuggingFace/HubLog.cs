@@ -15,7 +15,7 @@ internal static partial class HubLog
         Message = "Downloaded {RepoId}/{Path}: {Bytes} bytes in {DurationMs} ms, {FetchedBytes} bytes fetched at {RateMBps} MB/s")]
     public static partial void Downloaded(ILogger logger, string repoId, string path, long bytes, long durationMs, long fetchedBytes, double rateMBps);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming {RepoId}/{Path} from byte {Offset} of {Size} left by an earlier attempt")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Resuming {RepoId}/{Path} from byte {Offset} of {Size} left by an earlier attempt")]
     public static partial void Resuming(ILogger logger, string repoId, string path, long offset, long size);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of {MaxAttempts} for {Target} failed ({Reason}); retrying in {DelayMs} ms")]

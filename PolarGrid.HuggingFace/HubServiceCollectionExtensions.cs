@@ -14,6 +14,10 @@ public static class HubServiceCollectionExtensions
     /// <c>HF_ENDPOINT</c> / <c>HF_TOKEN</c> / <c>HUGGING_FACE_HUB_TOKEN</c> as fallbacks). Returns the client builder so a
     /// host can add its own handlers.
     /// </summary>
+    /// <remarks>
+    /// HubClient is transient, like every typed client; a singleton may still keep one, since its connections are
+    /// recycled every few minutes.
+    /// </remarks>
     public static IHttpClientBuilder AddHuggingFaceHub(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<HubClientOptions>()
