@@ -84,6 +84,7 @@ public static class HubDownloadBenchmark
         Console.WriteLine($"  ratio                            : {hubRate / plainRate:P0} (target ≥ 80%)");
         Console.WriteLine($"  process CPU per GB (median)      : plain {Median(baseline, r => r.CpuSecondsPerGB):F2} s, HubClient {Median(hub, r => r.CpuSecondsPerGB):F2} s " +
             $"(server side included in both); sha256 alone on this CPU: {Sha256Rate():F0} MB/s on one core");
+        Console.WriteLine($"  managed allocations per GB       : plain {Median(baseline, r => r.AllocatedMBPerGB):F1} MB, HubClient {Median(hub, r => r.AllocatedMBPerGB):F1} MB (garbage, not retained)");
         Console.WriteLine($"  during HubClient downloads       : working set {hubMemory!.WorkingSetBefore / 1048576.0:F0} MB before, {hubMemory.WorkingSetPeak / 1048576.0:F0} MB peak; " +
             $"managed heap {hubMemory.HeapBefore / 1048576.0:F1} MB before, {hubMemory.HeapPeak / 1048576.0:F1} MB peak");
     }
@@ -104,6 +105,7 @@ public static class HubDownloadBenchmark
         GC.Collect();
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var memory = new Sample(process.WorkingSet64, process.WorkingSet64, GC.GetTotalMemory(false), GC.GetTotalMemory(false));
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -133,7 +135,8 @@ public static class HubDownloadBenchmark
         await sampler;
         process.Refresh();
         var gigabytes = size / 1073741824.0;
-        return (new Round(size / 1048576.0 / elapsed.TotalSeconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds / gigabytes), memory);
+        return (new Round(size / 1048576.0 / elapsed.TotalSeconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds / gigabytes,
+            (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / 1048576.0 / gigabytes), memory);
     }
 
     private static double Median(List<Round> rounds, Func<Round, double> value)
@@ -168,7 +171,7 @@ public static class HubDownloadBenchmark
         }
     }
 
-    private sealed record Round(double MBps, double CpuSecondsPerGB)
+    private sealed record Round(double MBps, double CpuSecondsPerGB, double AllocatedMBPerGB)
     {
         public override string ToString() => $"{MBps:F0}";
     }

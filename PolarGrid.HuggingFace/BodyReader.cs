@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PolarGrid.HuggingFace;
 
 /// <summary>
@@ -14,6 +16,8 @@ internal sealed class BodyReader(Stream body, string host, TimeSpan timeout, Tim
 
     /// <summary>Reads until <paramref name="minimum"/> bytes are in <paramref name="buffer"/> or the body ends; 0 only at the end.</summary>
     /// <param name="position">Bytes of the file received before this call, for messages.</param>
+    // Once per chunk: a pooled state machine keeps a long download from allocating on every await.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> FillAsync(byte[] buffer, int minimum, long position, long size)
     {
         if (_pending is { } pending)

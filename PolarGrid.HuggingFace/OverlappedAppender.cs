@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace PolarGrid.HuggingFace;
@@ -40,6 +41,8 @@ internal sealed class OverlappedAppender
     public long Submitted { get; private set; }
 
     /// <summary>A buffer to read into; waits while all of them are queued for writing.</summary>
+    // Once per chunk: a pooled state machine keeps a long download from allocating on every await.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]> RentAsync()
     {
         try
@@ -55,6 +58,8 @@ internal sealed class OverlappedAppender
 
     public void Return(byte[] buffer) => _free.Writer.TryWrite(buffer);
 
+    // Once per chunk: a pooled state machine keeps a long download from allocating on every await.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SubmitAsync(byte[] buffer, int count)
     {
         Submitted += count;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PolarGrid.HuggingFace;
 
 /// <summary>
@@ -63,6 +65,8 @@ internal sealed class PartialFile : IAsyncDisposable
         }
     }
 
+    // Once per chunk: a pooled state machine keeps a long download from allocating on every await.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         Hasher.Append(data.Span);
