@@ -33,6 +33,11 @@ try
         Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {Path.Combine(dataRoot, "auth", "token")} and on each colo in the dashboard.");
     }
 
+    // Lets the dashboard's fault commands reach the gateways' /admin/faults; local fleets only.
+    var faultKey = builder.ExecutionContext.IsRunMode
+        ? LocalSecret.LoadOrCreate(Path.Combine(dataRoot, "auth", "fault-key"), () => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)))
+        : null;
+
     var hub = fleet.Hub.Local ? builder.AddLocalHub(fleet.Hub, builder.AppHostDirectory) : null;
 
     // The colos: each an independent node (gateway, Triton, sidecar) over its own volumes.
@@ -48,6 +53,10 @@ try
         if (hub is not null)
         {
             node.Gateway.WithHubEndpoint(hub);
+        }
+        if (faultKey is not null)
+        {
+            node.Gateway.WithFaults(options, faultKey);
         }
         colos.Add((name, options, node));
     }

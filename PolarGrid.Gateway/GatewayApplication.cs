@@ -3,6 +3,7 @@ using PolarGrid.Contracts;
 using PolarGrid.Gateway.Apis;
 using PolarGrid.Gateway.Auth;
 using PolarGrid.Gateway.Deployment;
+using PolarGrid.Gateway.Faults;
 using PolarGrid.Gateway.Hosting;
 using PolarGrid.Gateway.Inference;
 using PolarGrid.Gateway.Models;
@@ -41,6 +42,8 @@ public static class GatewayApplication
         builder.Services.AddSingleton<TenantRateLimiter>();
         builder.Services.AddSingleton<GatewayTelemetry>();
         builder.AddModelDeployment();
+        builder.Services.AddOptions<FaultOptions>().Bind(builder.Configuration.GetSection(FaultOptions.SectionName));
+        builder.Services.AddSingleton<FaultState>();
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
             .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name);
@@ -48,6 +51,7 @@ public static class GatewayApplication
         var app = builder.Build();
 
         app.UseMiddleware<OpenAIErrorMiddleware>();
+        app.UseMiddleware<FaultInjectionMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -56,6 +60,7 @@ public static class GatewayApplication
         app.MapEmbeddingsApi();
         app.MapModelsApi();
         app.MapModelDeploymentApi();
+        app.MapFaultsApi();
         app.MapFallback(() => new OpenAIException(StatusCodes.Status404NotFound, "Unknown endpoint.", "invalid_request_error").ToResult());
 
         return app;

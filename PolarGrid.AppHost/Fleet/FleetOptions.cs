@@ -55,6 +55,12 @@ public sealed class ColoOptions
 
     public double? Latitude { get; set; }
     public double? Longitude { get; set; }
+
+    /// <summary>Simulated network distance from the local client: added to every request to this colo's gateway.</summary>
+    public int SimulatedLatencyMs { get; set; }
+
+    /// <summary>Random extra delay, 0 to this many milliseconds, on top of <see cref="SimulatedLatencyMs"/>.</summary>
+    public int SimulatedJitterMs { get; set; }
 }
 
 public sealed class TritonImageOptions

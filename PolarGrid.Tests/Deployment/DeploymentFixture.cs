@@ -26,6 +26,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
     public const string Pickled = "polargrid/pickled";
     public const string RemoteCode = "polargrid/remote-code";
     public const string HubToken = "hf_gateway_token";
+    public const string FaultKey = "test-fault-key";
 
     private const string Issuer = "polargrid-test";
     private const string Audience = "polargrid-gateway";
@@ -89,6 +90,7 @@ public sealed class DeploymentFixture : IAsyncLifetime
         "--RateLimits:Tiers:default:RequestsPerMinute=100000", "--RateLimits:Tiers:default:TokensPerMinute=100000000",
         $"--HF_ENDPOINT={HubAddress}", $"--HF_TOKEN={HubToken}",
         "--Deployment:ResultPollInterval=00:00:00.050",
+        $"--Faults:AdminKey={FaultKey}",
         "--Logging:LogLevel:Default=Warning",
     ];
 
