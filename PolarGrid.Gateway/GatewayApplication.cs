@@ -50,6 +50,7 @@ public static class GatewayApplication
 
         var app = builder.Build();
 
+        app.UseMiddleware<NodeHeaderMiddleware>();
         app.UseMiddleware<OpenAIErrorMiddleware>();
         app.UseMiddleware<FaultInjectionMiddleware>();
         app.UseAuthentication();

@@ -39,8 +39,9 @@ public sealed class FleetFixture : IAsyncLifetime
             $"--PolarGrid:DataRoot={_dataRoot.Path}",
             "--PolarGrid:Hub:Local=true",
             $"--PolarGrid:Hub:Repositories:{TinyLlamaRepo}={TestModels.TinyLlamaDirectory}",
-            // Let the orchestrator pick gateway ports so the tests never collide with a fleet a developer runs.
-            .. Colos.Select(colo => $"--PolarGrid:Colos:{colo}:GatewayPort=0"),
+            // Free ports, not the fixed 810x, so the tests never collide with a fleet a developer runs; fixed for the
+            // fixture's life so a gateway stopped and started again comes back where clients expect it.
+            .. Colos.Select(colo => $"--PolarGrid:Colos:{colo}:GatewayPort={FreePort.Next()}"),
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PolarGrid_AppHost>(args, cancellation.Token);
         builder.Services.AddLogging(logging => logging
