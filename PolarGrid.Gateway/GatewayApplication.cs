@@ -43,10 +43,12 @@ public static class GatewayApplication
         builder.AddModelDeployment();
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
-            .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name);
+            .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name)
+            .AddCheck<TrafficHealthCheck>(TrafficHealthCheck.Name);
 
         var app = builder.Build();
 
+        app.UseMiddleware<TrafficMiddleware>();
         app.UseMiddleware<OpenAIErrorMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
