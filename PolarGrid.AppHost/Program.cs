@@ -33,6 +33,13 @@ try
         Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {Path.Combine(dataRoot, "auth", "token")} and on each colo in the dashboard.");
     }
 
+    var controlPlaneSecrets = ControlPlaneSecrets.Create(builder, dataRoot);
+    if (controlPlaneSecrets.Folder is { } controlPlaneFolder && builder.ExecutionContext.IsRunMode)
+    {
+        Console.WriteLine($"PolarGrid: routing tables are signed under key id \"{ControlPlaneSecrets.SigningKeyId}\", public key in " +
+                          $"{Path.Combine(controlPlaneFolder, ControlPlaneSecrets.PublicKeyFile)}; the control plane's admin key is in {Path.Combine(controlPlaneFolder, ControlPlaneSecrets.AdminKeyFile)}.");
+    }
+
     var hub = fleet.Hub.Local ? builder.AddLocalHub(fleet.Hub, builder.AppHostDirectory) : null;
 
     // The colos: each an independent node (gateway, Triton, sidecar) over its own volumes.
@@ -52,7 +59,7 @@ try
         colos.Add((name, options, node));
     }
 
-    builder.AddControlPlane(fleet, database, colos);
+    builder.AddControlPlane(fleet, database, colos, controlPlaneSecrets);
 }
 catch (FleetSetupException error)
 {
