@@ -37,6 +37,12 @@ try
     var faultKey = builder.ExecutionContext.IsRunMode
         ? LocalSecret.LoadOrCreate(Path.Combine(dataRoot, "auth", "fault-key"), () => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)))
         : null;
+    var controlPlaneSecrets = ControlPlaneSecrets.Create(builder, dataRoot);
+    if (controlPlaneSecrets.Folder is { } controlPlaneFolder && builder.ExecutionContext.IsRunMode)
+    {
+        Console.WriteLine($"PolarGrid: routing tables are signed under key id \"{ControlPlaneSecrets.SigningKeyId}\", public key in " +
+                          $"{Path.Combine(controlPlaneFolder, ControlPlaneSecrets.PublicKeyFile)}; the control plane's admin key is in {Path.Combine(controlPlaneFolder, ControlPlaneSecrets.AdminKeyFile)}.");
+    }
 
     var hub = fleet.Hub.Local ? builder.AddLocalHub(fleet.Hub, builder.AppHostDirectory) : null;
 
@@ -61,7 +67,7 @@ try
         colos.Add((name, options, node));
     }
 
-    builder.AddControlPlane(fleet, database, colos);
+    builder.AddControlPlane(fleet, database, colos, controlPlaneSecrets);
 }
 catch (FleetSetupException error)
 {

@@ -46,11 +46,13 @@ public static class GatewayApplication
         builder.Services.AddSingleton<FaultState>();
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
-            .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name);
+            .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name)
+            .AddCheck<TrafficHealthCheck>(TrafficHealthCheck.Name);
 
         var app = builder.Build();
 
         app.UseMiddleware<NodeHeaderMiddleware>();
+        app.UseMiddleware<TrafficMiddleware>();
         app.UseMiddleware<OpenAIErrorMiddleware>();
         app.UseMiddleware<FaultInjectionMiddleware>();
         app.UseAuthentication();

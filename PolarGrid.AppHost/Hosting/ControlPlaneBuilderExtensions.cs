@@ -7,13 +7,14 @@ public static class ControlPlaneBuilderExtensions
 {
     /// <summary>
     /// The control plane: stateless replicas over one Postgres database, told about every colo's gateway. It reads
-    /// from the nodes; nothing on a node's request path calls it.
+    /// from the nodes; nothing on a node's request path calls it. It signs routing tables with the key in
+    /// <paramref name="secrets"/> and guards its admin API with the admin key there.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddControlPlane(
         this IDistributedApplicationBuilder builder, FleetOptions fleet, IResourceBuilder<IResourceWithConnectionString> database,
-        IReadOnlyList<(string Name, ColoOptions Options, ColoNode Node)> colos)
+        IReadOnlyList<(string Name, ColoOptions Options, ColoNode Node)> colos, ControlPlaneSecrets secrets)
     {
-        return builder.AddProject<Projects.PolarGrid_ControlPlane>("controlplane", project => project.ExcludeLaunchProfile = true)
+        var controlPlane = builder.AddProject<Projects.PolarGrid_ControlPlane>("controlplane", project => project.ExcludeLaunchProfile = true)
             .WithHttpEndpoint(port: fleet.ControlPlanePort, name: "http")
             .WithExternalHttpEndpoints()
             .WithReplicas(fleet.ControlPlaneReplicas)
@@ -37,5 +38,6 @@ public static class ControlPlaneBuilderExtensions
                 }
             })
             .WithHttpHealthCheck("/health", endpointName: "http");
+        return secrets.Configure(controlPlane);
     }
 }

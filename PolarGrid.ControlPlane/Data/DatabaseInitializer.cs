@@ -1,15 +1,19 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PolarGrid.ControlPlane.Routing;
 
 namespace PolarGrid.ControlPlane.Data;
 
 /// <summary>
-/// Runs before the server listens: migrates the schema and registers the configured nodes. Postgres may still be
+/// Runs before the server listens: migrates the schema, registers the configured nodes, publishes the routing table
+/// if that changed it, and loads it, so a replica never listens without a table to serve. Postgres may still be
 /// starting when a replica starts, so connection failures are retried for a bounded time.
 /// </summary>
 public sealed class DatabaseInitializer(
     SchemaMigrator migrator,
     NodeRepository nodes,
+    RoutingTablePublisher publisher,
+    RoutingTableSource routingTable,
     IOptions<ControlPlaneOptions> options,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : IHostedService
@@ -30,6 +34,8 @@ public sealed class DatabaseInitializer(
                     await nodes.UpsertAsync(node, cancellationToken);
                 }
                 logger.LogInformation("Node registry holds the {NodeCount} configured nodes", options.Value.Nodes.Count);
+                await publisher.PublishAsync(cancellationToken);
+                await routingTable.RefreshAsync(cancellationToken);
                 return;
             }
             catch (NpgsqlException error) when (error.IsTransient && time.GetUtcNow() < giveUpAt)

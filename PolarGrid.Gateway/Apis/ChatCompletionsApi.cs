@@ -16,7 +16,7 @@ public static class ChatCompletionsApi
 {
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/chat/completions", CreateChatCompletion).RequireAuthorization(AuthenticationExtensions.InferencePolicy);
+        app.MapPost("/v1/chat/completions", CreateChatCompletion).RequireAuthorization(AuthenticationExtensions.InferencePolicy).CountsAsTraffic();
         return app;
     }
 
@@ -114,6 +114,10 @@ public static class ChatCompletionsApi
         catch (OpenAIException error) when (context.Response.HasStarted)
         {
             // The stream is under way: say what went wrong in the stream and end it.
+            if (error.Status >= StatusCodes.Status500InternalServerError)
+            {
+                TrafficMiddleware.MarkFailed(context);
+            }
             await ChatStreamWriter.WriteErrorAsync(context, error);
         }
         finally
@@ -132,7 +136,7 @@ public static class ChatCompletionsApi
         telemetry.RequestDuration.Record(duration, tags);
         if (firstTokenAt is { } ttft)
         {
-            telemetry.TimeToFirstToken.Record(ttft, tags);
+            telemetry.RecordTimeToFirstToken(ttft, tags);
             if (completionTokens > 1)
             {
                 telemetry.TimePerOutputToken.Record((duration - ttft) / (completionTokens - 1), tags);

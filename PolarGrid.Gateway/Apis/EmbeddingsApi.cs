@@ -16,7 +16,7 @@ public static class EmbeddingsApi
 
     public static IEndpointRouteBuilder MapEmbeddingsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/embeddings", CreateEmbeddings).RequireAuthorization(AuthenticationExtensions.InferencePolicy);
+        app.MapPost("/v1/embeddings", CreateEmbeddings).RequireAuthorization(AuthenticationExtensions.InferencePolicy).CountsAsTraffic();
         return app;
     }
 

@@ -44,5 +44,5 @@ public static class ModelsApi
     }
 
     private static ModelObject ToObject(NodeModel model) => new(model.Id, "model", 0, "polargrid",
-        new ModelDetails(model.Kind switch { ModelKind.Chat => "chat", ModelKind.Embeddings => "embeddings", ModelKind.Tensor => "tensor", _ => "unknown" }, model.State, model.Reason));
+        new ModelDetails(model.Kind.ToWire(), model.State, model.Reason));
 }

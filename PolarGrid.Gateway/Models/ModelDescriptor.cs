@@ -12,6 +12,18 @@ public enum ModelKind
     Tensor,
 }
 
+public static class ModelKindNames
+{
+    /// <summary>The kind as <c>/v1/models</c> and <c>/health</c> write it.</summary>
+    public static string ToWire(this ModelKind? kind) => kind switch
+    {
+        ModelKind.Chat => "chat",
+        ModelKind.Embeddings => "embeddings",
+        ModelKind.Tensor => "tensor",
+        _ => "unknown",
+    };
+}
+
 /// <summary>How embeddings are made from the model's token states.</summary>
 public sealed record EmbeddingSettings(
     [property: JsonPropertyName("output")] string Output = "last_hidden_state",

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace PolarGrid.Gateway.Models;
 
 /// <summary>
-/// Reports every model's state in <c>/health</c>. Always healthy: a model that is loading or failed is a fact about
-/// that model, not a reason to route every request away from the node.
+/// Reports every model's state and kind in <c>/health</c>, where the control plane's collector reads model placement.
+/// Always healthy: a model that is loading or failed is a fact about that model, not a reason to route every request
+/// away from the node.
 /// </summary>
 public sealed class ModelsHealthCheck(NodeModels models) : IHealthCheck
 {
@@ -18,7 +19,9 @@ public sealed class ModelsHealthCheck(NodeModels models) : IHealthCheck
             var list = await models.ListAsync(cancellationToken);
             var data = list.ToDictionary(
                 model => model.Id,
-                model => (object)(model.Reason is null ? new { state = model.State } : new { state = model.State, reason = model.Reason }));
+                model => (object)(model.Reason is null
+                    ? new { state = model.State, kind = model.Kind.ToWire() }
+                    : new { state = model.State, kind = model.Kind.ToWire(), reason = model.Reason }));
             return HealthCheckResult.Healthy($"{list.Count(model => model.State == NodeModel.Ready)} of {list.Count} models ready.", data);
         }
         catch (RpcException error)

@@ -13,13 +13,17 @@ public sealed class GatewayTelemetry : IDisposable
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
+    /// <summary>Bucket bounds (s) of time to first token, shared by the histogram and the <c>traffic</c> health check.</summary>
+    public static readonly double[] TimeToFirstTokenBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     private readonly Meter _meter;
 
-    public GatewayTelemetry(IMeterFactory meters)
+    public GatewayTelemetry(IMeterFactory meters, TimeProvider time)
     {
         _meter = meters.Create(Name);
+        Traffic = new TrafficCounters(time.GetUtcNow());
         TimeToFirstToken = _meter.CreateHistogram<double>("gen_ai.server.time_to_first_token", "s",
-            "Time from request start to the first generated token", advice: new() { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+            "Time from request start to the first generated token", advice: new() { HistogramBucketBoundaries = TimeToFirstTokenBuckets });
         TimePerOutputToken = _meter.CreateHistogram<double>("gen_ai.server.time_per_output_token", "s",
             "Time per output token after the first", advice: new() { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25] });
         RequestDuration = _meter.CreateHistogram<double>("gen_ai.server.request.duration", "s",
@@ -33,6 +37,15 @@ public sealed class GatewayTelemetry : IDisposable
     public Histogram<double> RequestDuration { get; }
     public Histogram<int> TokenUsage { get; }
     public Counter<long> Rejections { get; }
+
+    /// <summary>Cumulative counters for the control plane (see <see cref="TrafficHealthCheck"/>).</summary>
+    public TrafficCounters Traffic { get; }
+
+    public void RecordTimeToFirstToken(double seconds, in TagList tags)
+    {
+        TimeToFirstToken.Record(seconds, tags);
+        Traffic.TimeToFirstToken(seconds);
+    }
 
     public void Reject(string reason, string? model = null) =>
         Rejections.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("gen_ai.request.model", model));

@@ -1,0 +1,77 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Aspire.Hosting.ApplicationModel;
+
+namespace PolarGrid.AppHost.Hosting;
+
+/// <summary>
+/// The control plane's secrets for the local fleet, generated once and kept under <c>&lt;DataRoot&gt;/controlplane</c>
+/// like the gateways' JWT key: the ECDSA P-256 key that signs routing tables and the admin API's bearer key. The
+/// public half of the signing key is written beside them (<c>routing-public.pem</c>) for local clients to pin.
+/// Deployed control planes get both from a Kubernetes secret instead.
+/// </summary>
+public sealed class ControlPlaneSecrets
+{
+    /// <summary>The key id local routing tables are signed under (as the local JWT key is "local" too).</summary>
+    public const string SigningKeyId = "local";
+
+    public const string FolderName = "controlplane";
+    public const string SigningKeyFile = "routing-signing-key.pem";
+    public const string PublicKeyFile = "routing-public.pem";
+    public const string AdminKeyFile = "admin-key";
+
+    private ControlPlaneSecrets(IResourceBuilder<ParameterResource> signingKey, IResourceBuilder<ParameterResource> adminKey, string? folder)
+    {
+        SigningKey = signingKey;
+        AdminKey = adminKey;
+        Folder = folder;
+    }
+
+    public IResourceBuilder<ParameterResource> SigningKey { get; }
+
+    public IResourceBuilder<ParameterResource> AdminKey { get; }
+
+    /// <summary>Where the local keys live; null in publish mode.</summary>
+    public string? Folder { get; }
+
+    public static ControlPlaneSecrets Create(IDistributedApplicationBuilder builder, string dataRoot)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return new ControlPlaneSecrets(
+                builder.AddParameter("controlplane-signing-key", secret: true),
+                builder.AddParameter("controlplane-admin-key", secret: true),
+                folder: null);
+        }
+
+        var folder = Path.Combine(dataRoot, FolderName);
+        var signingKeyPem = LocalSecret.LoadOrCreate(Path.Combine(folder, SigningKeyFile), NewSigningKeyPem);
+        var adminKey = LocalSecret.LoadOrCreate(Path.Combine(folder, AdminKeyFile),
+            () => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)));
+
+        // Not a secret: rewritten from the private key at every start, so it always matches it.
+        using (var key = ECDsa.Create())
+        {
+            key.ImportFromPem(signingKeyPem);
+            File.WriteAllText(Path.Combine(folder, PublicKeyFile), key.ExportSubjectPublicKeyInfoPem() + "\n");
+        }
+
+        return new ControlPlaneSecrets(
+            builder.AddParameter("controlplane-signing-key", signingKeyPem, secret: true),
+            builder.AddParameter("controlplane-admin-key", adminKey, secret: true),
+            folder);
+    }
+
+    public static string NewSigningKeyPem()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return key.ExportPkcs8PrivateKeyPem();
+    }
+
+    /// <summary>Gives the control plane its signing key, key id and admin key, as environment from secret parameters.</summary>
+    public IResourceBuilder<T> Configure<T>(IResourceBuilder<T> controlPlane) where T : IResourceWithEnvironment =>
+        controlPlane
+            .WithEnvironment("ControlPlane__SigningKeyPem", SigningKey)
+            .WithEnvironment("ControlPlane__SigningKeyId", SigningKeyId)
+            .WithEnvironment("ControlPlane__AdminKey", AdminKey);
+}
