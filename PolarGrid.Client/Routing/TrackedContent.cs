@@ -40,6 +40,24 @@ internal sealed class TrackedContent : HttpContent
         }
     }
 
+    /// <summary>The synchronous path, for callers that block (the OpenAI SDK's non-async methods).</summary>
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _inner.CopyTo(stream, context, cancellationToken);
+            Complete(failed: false);
+        }
+        catch (Exception error) when (IsNodeFault(error))
+        {
+            Complete(failed: true);
+            throw;
+        }
+    }
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
+        new TrackedStream(_inner.ReadAsStream(cancellationToken), this);
+
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>

@@ -99,13 +99,21 @@ internal sealed class RoutingTableSource : IDisposable
 
     private async Task InitializeCoreAsync(CancellationToken cancellationToken)
     {
-        if (_options.ControlPlaneUrls.Count > 0)
+        try
         {
-            await RefreshAsync(cancellationToken);
+            if (_options.ControlPlaneUrls.Count > 0)
+            {
+                await RefreshAsync(cancellationToken);
+            }
+            if (_table is null && await _cache.LoadAsync(cancellationToken) is { } cached)
+            {
+                await AcceptAsync(cached.Table, etag: null, cached.ConfirmedAt, RoutingTableOrigin.Cache, cancellationToken);
+            }
         }
-        if (_table is null && await _cache.LoadAsync(cancellationToken) is { } cached)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
-            await AcceptAsync(cached.Table, etag: null, cached.ConfirmedAt, RoutingTableOrigin.Cache, cancellationToken);
+            // This task is awaited by every request: a fault here must end in the fallback nodes, not in every request failing.
+            RouterLog.RefreshFailed(_logger, error);
         }
         if (_table is null)
         {

@@ -33,6 +33,9 @@ public sealed class SdkTests
 
         ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("hi")]);
         Assert.Equal("hello from yvr", completion.Content[0].Text);
+        // The SDK's synchronous methods take the handler's synchronous path.
+        ChatCompletion blocking = chat.CompleteChat([new UserChatMessage("hi")]);
+        Assert.Equal("hello from yvr", blocking.Content[0].Text);
 
         // yvr fails before its first byte: the SDK sees yyz's answer, not the 500.
         yvr.Chat = ChatBehavior.Fail500;
