@@ -14,7 +14,9 @@ public sealed class FleetConnection(Arguments options)
 {
     public const string Usage = "[--control-plane URL] [--token JWT] [--data-root DIR] [--routing-key PEM-FILE] [--key-id ID]";
 
-    private string DataRoot => options.Single("data-root") ?? ".polargrid";
+    public string DataRoot => options.Single("data-root") ?? ".polargrid";
+
+    public string RoutingKeyFile => options.Single("routing-key") ?? Path.Combine(DataRoot, "controlplane", "routing-public.pem");
 
     public Uri ControlPlane => new(options.Single("control-plane") ?? Environment.GetEnvironmentVariable("POLARGRID_CONTROL_PLANE") ?? "http://localhost:8300");
 
@@ -50,7 +52,7 @@ public sealed class FleetConnection(Arguments options)
         var signed = await JsonSerializer.DeserializeAsync(await response.Content.ReadAsStreamAsync(cancellationToken),
             RoutingJsonContext.Default.SignedRoutingTable, cancellationToken) ?? throw new InvalidOperationException("The control plane sent an empty routing table.");
 
-        var keyFile = options.Single("routing-key") ?? Path.Combine(DataRoot, "controlplane", "routing-public.pem");
+        var keyFile = RoutingKeyFile;
         if (File.Exists(keyFile))
         {
             var verifier = RoutingTableVerifier.FromPem(new Dictionary<string, string> { [options.Single("key-id") ?? signed.KeyId] = File.ReadAllText(keyFile) });

@@ -14,6 +14,7 @@ try
         "token" => TokenCommand.Run(args[1..], Console.Out, Console.Error),
         "nodes" => await NodesCommand.RunAsync(args[1..], Console.Out, Console.Error, cancellation.Token),
         "load" => await LoadCommand.RunAsync(args[1..], Console.Out, Console.Error, cancellation.Token),
+        "chat" => await ChatCommand.RunAsync(args[1..], Console.Out, Console.Error, cancellation.Token),
         _ => Help(),
     };
 }
@@ -35,5 +36,6 @@ static int Help()
     Console.WriteLine(TokenCommand.Usage);
     Console.WriteLine(NodesCommand.Usage);
     Console.WriteLine(LoadCommand.Usage);
+    Console.WriteLine(ChatCommand.Usage);
     return 1;
 }

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PolarGrid.Client;
+using PolarGrid.Routing;
+using PolarGrid.Testing;
+
+namespace PolarGrid.Tests.Fleet;
+
+/// <summary>
+/// The client-side router on the real local fleet: the colos' simulated distances (yvr 2 ms, yyz 30 ms, yul 35 ms),
+/// the control plane's signed table, and faults switched on through the dashboard's commands.
+/// </summary>
+[Collection(FleetCollection.Name)]
+public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
+{
+    private readonly ScratchDirectory _client = new("polargrid-router");
+
+    public async Task InitializeAsync()
+    {
+        // Near-chat on the two nearest colos, yul-chat on the farthest only; loaded once for the fleet.
+        await EnsureLoadedAsync("yvr", "near-chat");
+        await EnsureLoadedAsync("yyz", "near-chat");
+        await EnsureLoadedAsync("yul", "yul-chat");
+    }
+
+    [Fact]
+    public async Task Deployments_reach_the_routing_table_and_requests_go_to_the_nearest_colo_that_has_the_model()
+    {
+        var table = await WaitForTableAsync(t =>
+            Serves(t, "yvr", "near-chat") && Serves(t, "yyz", "near-chat") && Serves(t, "yul", "yul-chat"));
+        Assert.False(Serves(table, "yul", "near-chat"));
+
+        using var host = await StartRouterAsync(fleet.App.GetEndpoint("controlplane", "http"));
+        using var http = await RoutedClientAsync(host);
+        await WaitForProbesAsync(host);
+
+        var near = await ChatManyAsync(http, "near-chat", 12);
+        Assert.DoesNotContain("yul", near);
+        Assert.True(near.Count(colo => colo == "yvr") >= 10, string.Join(",", near));
+
+        var far = await ChatManyAsync(http, "yul-chat", 4);
+        Assert.All(far, colo => Assert.Equal("yul", colo));
+    }
+
+    [Fact]
+    public async Task A_colo_returning_errors_is_routed_around_without_a_failed_request_and_readmitted_when_it_heals()
+    {
+        using var host = await StartRouterAsync(fleet.App.GetEndpoint("controlplane", "http"));
+        using var http = await RoutedClientAsync(host);
+        await WaitForProbesAsync(host);
+        var commands = fleet.App.Services.GetRequiredService<ResourceCommandService>();
+        var registry = host.Services.GetRequiredService<PolarGrid.Client.Nodes.NodeRegistry>();
+        try
+        {
+            Assert.True((await commands.ExecuteCommandAsync("yvr-gateway", "inject-errors", CancellationToken.None)).Success);
+
+            // Every request still succeeds: a 500 before the first byte is retried on the next node.
+            var answered = await ChatManyAsync(http, "near-chat", 10);
+            Assert.Equal(10, answered.Count);
+            Assert.All(answered, colo => Assert.Equal("yyz", colo));
+            // Ejected on its error rate (its probes still pass, as a misconfigured node's would, so it may already be
+            // on probation again).
+            var yvr = registry.Nodes.Single(node => node.Colo == "yvr");
+            Assert.True(yvr.IsEjected || yvr.ErrorRate >= 0.5, $"ejected {yvr.IsEjected}, error rate {yvr.ErrorRate}");
+        }
+        finally
+        {
+            Assert.True((await commands.ExecuteCommandAsync("yvr-gateway", "clear-faults", CancellationToken.None)).Success);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (registry.Nodes.Single(node => node.Colo == "yvr").IsEjected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.False(registry.Nodes.Single(node => node.Colo == "yvr").IsEjected);
+    }
+
+    [Fact]
+    public async Task Without_the_control_plane_the_router_starts_from_its_verified_cache_and_refuses_a_tampered_one()
+    {
+        using (var online = await StartRouterAsync(fleet.App.GetEndpoint("controlplane", "http")))
+        {
+            await WaitForProbesAsync(online);
+            Assert.True(File.Exists(CachePath));
+        }
+
+        // A control plane that is not there at all.
+        var gone = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        using (var offline = await StartRouterAsync(gone))
+        {
+            using var http = await RoutedClientAsync(offline);
+            var answered = await ChatManyAsync(http, "near-chat", 3);
+            Assert.Equal(3, answered.Count);
+        }
+
+        // Alter the cached table's payload: its signature no longer holds, so there is nothing to route with.
+        var cache = await File.ReadAllTextAsync(CachePath);
+        var signed = JsonSerializer.Deserialize(JsonDocument.Parse(cache).RootElement.GetProperty("table").GetRawText(), RoutingJsonContext.Default.SignedRoutingTable)!;
+        var payload = System.Buffers.Text.Base64Url.DecodeFromChars(signed.Payload);
+        var forged = System.Text.Encoding.UTF8.GetString(payload).Replace("near-chat", "evil-chat");
+        await File.WriteAllTextAsync(CachePath, cache.Replace(signed.Payload, System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(forged))));
+        using (var tampered = await StartRouterAsync(gone))
+        {
+            using var http = await RoutedClientAsync(tampered);
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => ChatAsync(http, "near-chat"));
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => ChatAsync(http, "evil-chat"));
+        }
+    }
+
+    private string CachePath => Path.Combine(_client.Path, "routing-table.json");
+
+    private async Task<IHost> StartRouterAsync(Uri controlPlane)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{RouterOptions.SectionName}:ControlPlaneUrls:0"] = controlPlane.ToString(),
+            [$"{RouterOptions.SectionName}:TrustedKeys:local"] = await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "controlplane", "routing-public.pem")),
+            [$"{RouterOptions.SectionName}:CachePath"] = CachePath,
+            [$"{RouterOptions.SectionName}:ApiKey"] = token,
+            [$"{RouterOptions.SectionName}:ControlPlaneTimeout"] = "00:00:02",
+        });
+        builder.Services.AddPolarGridRouter(builder.Configuration);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>The router's own HttpClient; the bearer token is the caller's business, as with any HttpClient.</summary>
+    private async Task<HttpClient> RoutedClientAsync(IHost host)
+    {
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(RouterDefaults.HttpClientName);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim());
+        return http;
+    }
+
+    private static async Task WaitForProbesAsync(IHost host)
+    {
+        var registry = host.Services.GetRequiredService<PolarGrid.Client.Nodes.NodeRegistry>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((registry.Nodes.Count < FleetFixture.Colos.Length || registry.Nodes.Any(node => node.LastProbe is null || node.MeasuredLatency is null))
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<List<string>> ChatManyAsync(HttpClient http, string model, int count)
+    {
+        var colos = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            colos.Add(await ChatAsync(http, model));
+        }
+        return colos;
+    }
+
+    private static async Task<string> ChatAsync(HttpClient http, string model)
+    {
+        using var response = await http.PostAsJsonAsync("v1/chat/completions",
+            new { model, messages = new[] { new { role = "user", content = "Which colo?" } }, max_tokens = 2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.GetValues("x-polargrid-colo").Single();
+    }
+
+    private async Task<RoutingTable> WaitForTableAsync(Func<RoutingTable, bool> condition)
+    {
+        using var controlPlane = fleet.App.CreateHttpClient("controlplane", "http");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var signed = await controlPlane.GetFromJsonAsync("/v1/routing-table", RoutingJsonContext.Default.SignedRoutingTable);
+            var table = JsonSerializer.Deserialize(System.Buffers.Text.Base64Url.DecodeFromChars(signed!.Payload), RoutingJsonContext.Default.RoutingTable)!;
+            if (condition(table) || DateTime.UtcNow > deadline)
+            {
+                return table;
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    private static bool Serves(RoutingTable table, string colo, string model) =>
+        table.Nodes.Any(node => node.Colo == colo && node.Models.Any(m => m.Id == model && m.State == "ready"));
+
+    private async Task EnsureLoadedAsync(string colo, string name)
+    {
+        var token = (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim();
+        using var gateway = fleet.App.CreateHttpClient($"{colo}-gateway", "http");
+        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await gateway.PostAsJsonAsync("/v1/models/load", new { model = FleetFixture.TinyLlamaRepo, name });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var location = response.Headers.Location!.OriginalString;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var job = await gateway.GetFromJsonAsync<JsonElement>(location);
+            if (job.GetProperty("status").GetString() == "ready")
+            {
+                return;
+            }
+            Assert.NotEqual("failed", job.GetProperty("status").GetString());
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{name} did not become ready on {colo}");
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        return Task.CompletedTask;
+    }
+}
