@@ -23,7 +23,7 @@ catch (ArgumentException error)
     Console.Error.WriteLine($"error: {error.Message}");
     return 2;
 }
-catch (Exception error) when (error is HttpRequestException or InvalidOperationException or TaskCanceledException)
+catch (Exception error) when (error is HttpRequestException or InvalidOperationException or TaskCanceledException or System.ClientModel.ClientResultException)
 {
     Console.Error.WriteLine($"error: {error.Message}");
     return 1;
