@@ -44,7 +44,8 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
 
         var near = await ChatManyAsync(http, "near-chat", 12);
         Assert.DoesNotContain("yul", near);
-        Assert.True(near.Count(colo => colo == "yvr") >= 10, string.Join(",", near));
+        Assert.True(near.Count(colo => colo == "yvr") >= 10, string.Join(",", near) + " | " +
+            string.Join(", ", host.Services.GetRequiredService<PolarGrid.Client.Nodes.NodeRegistry>().Nodes.Select(node => $"{node.Colo}: {node.ExpectedLatency.TotalMilliseconds:F1} ms ejected={node.IsEjected}")));
 
         var far = await ChatManyAsync(http, "yul-chat", 4);
         Assert.All(far, colo => Assert.Equal("yul", colo));
@@ -82,6 +83,71 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
             await Task.Delay(100);
         }
         Assert.False(registry.Nodes.Single(node => node.Colo == "yvr").IsEjected);
+    }
+
+    [Fact]
+    public async Task Killing_a_colos_gateway_under_steady_load_fails_no_request_and_the_colo_is_readmitted_when_it_returns()
+    {
+        using var host = await StartRouterAsync(fleet.App.GetEndpoint("controlplane", "http"));
+        using var http = await RoutedClientAsync(host);
+        await WaitForProbesAsync(host);
+        var registry = host.Services.GetRequiredService<PolarGrid.Client.Nodes.NodeRegistry>();
+        var commands = fleet.App.Services.GetRequiredService<ResourceCommandService>();
+
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var firstFailure = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var served = new System.Collections.Concurrent.ConcurrentBag<string>();
+        // Steady, not flat out: ~8 requests/s stays inside the local token's 600 requests/minute on any one gateway.
+        var load = Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    served.Add(await ChatAsync(http, "near-chat"));
+                    await Task.Delay(250);
+                }
+                catch (Exception error) when (error is HttpRequestException or Xunit.Sdk.XunitException)
+                {
+                    if (Interlocked.Increment(ref failures) <= 3)
+                    {
+                        firstFailure.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {error.GetType().Name}: {error.Message}");
+                    }
+                    await Task.Delay(10);
+                }
+            }
+        }));
+
+        try
+        {
+            await Task.Delay(1000);
+            Assert.True((await commands.ExecuteCommandAsync("yvr-gateway", KnownResourceCommands.StopCommand, CancellationToken.None)).Success);
+            var ejectedBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (!registry.Nodes.Single(node => node.Colo == "yvr").IsEjected && DateTime.UtcNow < ejectedBy)
+            {
+                await Task.Delay(50);
+            }
+            Assert.True(registry.Nodes.Single(node => node.Colo == "yvr").IsEjected);
+            await Task.Delay(1000);
+        }
+        finally
+        {
+            Assert.True((await commands.ExecuteCommandAsync("yvr-gateway", KnownResourceCommands.StartCommand, CancellationToken.None)).Success);
+        }
+
+        await fleet.App.ResourceNotifications.WaitForResourceHealthyAsync("yvr-gateway").WaitAsync(TimeSpan.FromMinutes(2));
+        var readmittedBy = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (registry.Nodes.Single(node => node.Colo == "yvr").IsEjected && DateTime.UtcNow < readmittedBy)
+        {
+            await Task.Delay(100);
+        }
+        stop.Cancel();
+        await load;
+
+        Assert.True(failures == 0, $"{failures} failed: {string.Join(" | ", firstFailure)}");
+        Assert.False(registry.Nodes.Single(node => node.Colo == "yvr").IsEjected);
+        Assert.Contains("yyz", served);
     }
 
     [Fact]
