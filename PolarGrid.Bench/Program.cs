@@ -16,6 +16,9 @@ switch (name)
     case "hub":
         await HubDownloadBenchmark.RunAsync(megabytes: Argument(args, 1, 1024), rounds: Argument(args, 2, 3));
         break;
+    case "router":
+        await RouterBenchmark.RunAsync(selections: Argument(args, 1, 1_000_000), requests: Argument(args, 2, 5000));
+        break;
     case "deploy":
         await DeploymentBenchmark.RunAsync(runs: Argument(args, 1, 5));
         break;
@@ -24,6 +27,7 @@ switch (name)
         Console.WriteLine("  minilm [iterations]          MiniLM ModelInfer over gRPC vs the bare ONNX Runtime call");
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
         Console.WriteLine("  gateway [clients] [requests] [streams]   gateway tax, TTFT, throughput and memory vs direct gRPC");
+        Console.WriteLine("  router [selections] [requests]   node selection among 100 nodes, and the router's added latency per request");
         Console.WriteLine("  deploy [runs]                API call to ready for the tiny LLM on a node of real processes");
         Console.WriteLine("  hub [megabytes] [rounds]     HubClient verified download vs a plain HttpClient GET of one LFS file, and memory");
         break;

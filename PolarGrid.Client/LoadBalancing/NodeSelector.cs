@@ -1,3 +1,4 @@
+using System.Buffers;
 using PolarGrid.Client.Nodes;
 
 namespace PolarGrid.Client.LoadBalancing;
@@ -9,15 +10,25 @@ internal sealed class NodeSelector(NodeRegistry registry, INodeSelectionPolicy p
     public RouterNode? Select(string? model, IReadOnlyCollection<RouterNode> alreadyTried)
     {
         var nodes = registry.Nodes;
-        var candidates = new List<RouterNode>(nodes.Count);
-        foreach (var node in nodes)
+        // Pooled: selection runs on every request and must not feed the GC.
+        var buffer = ArrayPool<RouterNode>.Shared.Rent(Math.Max(1, nodes.Count));
+        try
         {
-            if (!node.IsEjected && node.Serves(model) && !alreadyTried.Contains(node))
+            var count = 0;
+            for (var i = 0; i < nodes.Count; i++)
             {
-                candidates.Add(node);
+                var node = nodes[i];
+                if (!node.IsEjected && node.Serves(model) && (alreadyTried.Count == 0 || !alreadyTried.Contains(node)))
+                {
+                    buffer[count++] = node;
+                }
             }
+            return count == 0 ? null : policy.Pick(new ArraySegment<RouterNode>(buffer, 0, count), model);
         }
-        return candidates.Count == 0 ? null : policy.Pick(candidates, model);
+        finally
+        {
+            ArrayPool<RouterNode>.Shared.Return(buffer, clearArray: true);
+        }
     }
 
     /// <summary>Says why <see cref="Select"/> found nothing, for the error the caller sees.</summary>

@@ -96,11 +96,12 @@ public sealed class RouterNode
         {
             return true;
         }
-        foreach (var entry in listed)
+        // Indexed, not foreach: this runs for every node on every request, and an interface enumerator is an allocation.
+        for (var i = 0; i < listed.Count; i++)
         {
-            if (entry.Id == model)
+            if (listed[i].Id == model)
             {
-                return entry.State == ModelStates.Ready;
+                return listed[i].State == ModelStates.Ready;
             }
         }
         return false;
