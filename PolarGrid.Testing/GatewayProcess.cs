@@ -1,84 +1,21 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 
 namespace PolarGrid.Testing;
 
 /// <summary>A real PolarGrid.Gateway process on a loopback port, configured by command-line settings.</summary>
-public sealed class GatewayProcess : IAsyncDisposable
+public sealed class GatewayProcess(ServiceProcess process) : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    public Uri Address => process.Address;
 
-    private GatewayProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    public int ProcessId => _process.Id;
+    public int ProcessId => process.ProcessId;
 
     /// <summary>Resident memory of the gateway process now.</summary>
-    public long WorkingSetBytes
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.WorkingSet64;
-        }
-    }
+    public long WorkingSetBytes => process.WorkingSetBytes;
 
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings)
-    {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["OTEL_SDK_DISABLED"] = "true";
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PolarGrid.Gateway.dll"));
-        start.ArgumentList.Add($"--urls={address}");
-        start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
-        foreach (var setting in settings)
-        {
-            start.ArgumentList.Add(setting);
-        }
+    public string Log => process.Log;
 
-        var process = Process.Start(start)!;
-        var gateway = new GatewayProcess(process, address);
-        process.OutputDataReceived += (_, line) => gateway.Append(line.Data);
-        process.ErrorDataReceived += (_, line) => gateway.Append(line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The gateway exited with {process.ExitCode}:\n{gateway.Log}");
-            }
-            try
-            {
-                using var response = await http.GetAsync("/alive");
-                if (response.IsSuccessStatusCode)
-                {
-                    return gateway;
-                }
-            }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        await gateway.DisposeAsync();
-        throw new TimeoutException($"The gateway did not become live:\n{gateway.Log}");
-    }
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings) =>
+        new(await ServiceProcess.StartAsync("PolarGrid.Gateway", ["--Logging:LogLevel:Default=Warning"], settings));
 
     public HttpClient CreateClient(string token, int maxConnections = 1024)
     {
@@ -91,35 +28,5 @@ public sealed class GatewayProcess : IAsyncDisposable
         return client;
     }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_log)
-            {
-                _log.AppendLine(line);
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 }

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Aspire.Hosting;
 
 namespace PolarGrid.Tests.Fleet;
 
@@ -51,25 +49,8 @@ public sealed class FleetDeploymentTests(FleetFixture fleet)
         }
     }
 
-    private async Task<HttpClient> GatewayAsync(string colo)
-    {
-        var token = await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"));
-        var client = fleet.App.CreateHttpClient($"{colo}-gateway", "http");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
-        return client;
-    }
+    private Task<HttpClient> GatewayAsync(string colo) => fleet.GatewayClientAsync(colo);
 
-    private static async Task<JsonElement> WaitForJobAsync(HttpClient http, string location)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var job = await http.GetFromJsonAsync<JsonElement>(location);
-            if (job.GetProperty("status").GetString() is "ready" or "failed" || DateTime.UtcNow > deadline)
-            {
-                return job;
-            }
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JsonElement> WaitForJobAsync(HttpClient http, string location) =>
+        PolarGrid.Tests.Deployment.DeploymentFixture.WaitForJobAsync(http, location, TimeSpan.FromMinutes(2));
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,11 +33,5 @@ public sealed class FleetFaultTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.OK, healed.StatusCode);
     }
 
-    private async Task<HttpClient> GatewayAsync(string colo)
-    {
-        var token = await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"));
-        var client = fleet.App.CreateHttpClient($"{colo}-gateway", "http");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
-        return client;
-    }
+    private Task<HttpClient> GatewayAsync(string colo) => fleet.GatewayClientAsync(colo);
 }

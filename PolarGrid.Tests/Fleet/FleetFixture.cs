@@ -57,6 +57,17 @@ public sealed class FleetFixture : IAsyncLifetime
         StartupTime = stopwatch.Elapsed;
     }
 
+    /// <summary>The 12-hour token with every scope that the app host wrote for the local operator.</summary>
+    public async Task<string> LocalTokenAsync() => (await File.ReadAllTextAsync(Path.Combine(DataRoot, "auth", "token"))).Trim();
+
+    /// <summary>A client for one colo's gateway, carrying the local token.</summary>
+    public async Task<HttpClient> GatewayClientAsync(string colo)
+    {
+        var client = App.CreateHttpClient($"{colo}-gateway", "http");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await LocalTokenAsync());
+        return client;
+    }
+
     public static IEnumerable<string> ResourceNames() =>
         Colos.SelectMany(colo => new[] { $"{colo}-gateway", $"{colo}-triton", $"{colo}-sidecar" })
             .Concat(["postgres", "polargrid", "controlplane", "hub"]);

@@ -186,7 +186,7 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
 
     private async Task<IHost> StartRouterAsync(Uri controlPlane)
     {
-        var token = (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim();
+        var token = await fleet.LocalTokenAsync();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -207,8 +207,7 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
     private async Task<HttpClient> RoutedClientAsync(IHost host)
     {
         var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(RouterDefaults.HttpClientName);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim());
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await fleet.LocalTokenAsync());
         return http;
     }
 
@@ -262,24 +261,11 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
 
     private async Task EnsureLoadedAsync(string colo, string name)
     {
-        var token = (await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "auth", "token"))).Trim();
-        using var gateway = fleet.App.CreateHttpClient($"{colo}-gateway", "http");
-        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var gateway = await fleet.GatewayClientAsync(colo);
         using var response = await gateway.PostAsJsonAsync("/v1/models/load", new { model = FleetFixture.TinyLlamaRepo, name });
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        var location = response.Headers.Location!.OriginalString;
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            var job = await gateway.GetFromJsonAsync<JsonElement>(location);
-            if (job.GetProperty("status").GetString() == "ready")
-            {
-                return;
-            }
-            Assert.NotEqual("failed", job.GetProperty("status").GetString());
-            await Task.Delay(100);
-        }
-        Assert.Fail($"{name} did not become ready on {colo}");
+        var job = await PolarGrid.Tests.Deployment.DeploymentFixture.WaitForJobAsync(gateway, response.Headers.Location!.OriginalString, TimeSpan.FromMinutes(2));
+        Assert.True(job.GetProperty("status").GetString() == "ready", $"{name} on {colo}: {job}");
     }
 
     public Task DisposeAsync()
