@@ -2,6 +2,7 @@ using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 using PolarGrid.AppHost.Fleet;
 using PolarGrid.AppHost.Hosting;
+using PolarGrid.AppHost.Kubernetes;
 using PolarGrid.AppHost.Runtime;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -23,7 +24,7 @@ try
 
     // Postgres: the control plane's store, and nothing else's.
     IResourceBuilder<IResourceWithConnectionString> database = runtime.Runtime == FleetRuntime.Containers
-        ? builder.AddPostgres("postgres").WithDataVolume("polargrid-postgres").AddDatabase("polargrid")
+        ? builder.AddPostgresContainer("postgres", "polargrid")
         : builder.AddPostgresProcess("postgres", "polargrid", runtime.PostgresBinDirectory!, Path.Combine(dataRoot, "postgres"));
 
     var auth = FleetAuth.Create(builder, dataRoot);
@@ -45,12 +46,16 @@ try
     }
 
     var hub = fleet.Hub.Local ? builder.AddLocalHub(fleet.Hub, builder.AppHostDirectory) : null;
+    // Deployed gateways download gated models with the fleet's Hugging Face token; locally HF_TOKEN is inherited.
+    var hubToken = builder.ExecutionContext.IsPublishMode
+        ? builder.AddParameter("hf-token", secret: true).WithKubernetesSecretKey("hf-token")
+        : null;
 
     // The colos: each an independent node (gateway, Triton, sidecar) over its own volumes.
     var colos = new List<(string Name, ColoOptions Options, ColoNode Node)>();
     foreach (var (name, options) in fleet.Colos)
     {
-        var volumes = NodeVolumes.For(dataRoot, name);
+        var volumes = builder.ExecutionContext.IsPublishMode ? NodeVolumes.InContainers : NodeVolumes.For(dataRoot, name);
         if (builder.ExecutionContext.IsRunMode)
         {
             volumes.Create();
@@ -60,6 +65,10 @@ try
         {
             node.Gateway.WithHubEndpoint(hub);
         }
+        if (hubToken is not null)
+        {
+            node.Gateway.WithEnvironment("HF_TOKEN", hubToken);
+        }
         if (faultKey is not null)
         {
             node.Gateway.WithFaults(options, faultKey);
@@ -68,6 +77,9 @@ try
     }
 
     builder.AddControlPlane(fleet, database, colos, controlPlaneSecrets);
+
+    // `--operation publish --step publish --output-path aspirate-output` writes this graph as MicroK8s manifests.
+    builder.AddKubernetesManifests();
 }
 catch (FleetSetupException error)
 {

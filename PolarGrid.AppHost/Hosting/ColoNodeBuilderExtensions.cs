@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using PolarGrid.AppHost.Fleet;
+using PolarGrid.AppHost.Kubernetes;
 using PolarGrid.AppHost.Runtime;
 
 namespace PolarGrid.AppHost.Hosting;
@@ -29,7 +30,7 @@ public static class ColoNodeBuilderExtensions
             ? builder.AddTritonContainer($"{name}-triton", tritonImage, volumes.Models,
                 requestGpu: runtime.HasNvidiaGpu || builder.ExecutionContext.IsPublishMode)
             : builder.AddInferenceServerProcess($"{name}-triton", volumes.Models);
-        triton.WithParentRelationship(colo);
+        triton.WithParentRelationship(colo).WithKubernetesRole(KubernetesRole.Triton, name);
 
         var gateway = builder.AddProject<Projects.PolarGrid_Gateway>($"{name}-gateway", project => project.ExcludeLaunchProfile = true)
             .WithHttpEndpoint(port: options.GatewayPort > 0 ? options.GatewayPort : null, name: GatewayEndpoint, isProxied: false)
@@ -38,14 +39,20 @@ public static class ColoNodeBuilderExtensions
             .WithEnvironment("Node__StagingPath", volumes.Staging)
             .WithEnvironment("Node__DataPath", volumes.GatewayData)
             .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
-            // The local fleet is plain HTTP on loopback; deployed gateways terminate TLS (Tls:CertificatePath).
-            .WithEnvironment("Tls__AllowPlainHttp", "true")
             // What this node's Triton can serve decides which model formats its gateway accepts.
             .WithEnvironment("Deployment__Flavour", runtime.Runtime == FleetRuntime.Containers ? "Triton" : "PolarGridCpu")
             .WithEnvironment("Deployment__Device", runtime.Runtime == FleetRuntime.Containers && (runtime.HasNvidiaGpu || builder.ExecutionContext.IsPublishMode) ? "Gpu" : "Cpu")
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: GatewayEndpoint)
-            .WithParentRelationship(colo);
+            .WithParentRelationship(colo)
+            .WithKubernetesRole(KubernetesRole.Gateway, name)
+            // The internet-facing part of a node runs in its own VM on a cluster.
+            .WithVmIsolation();
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // The local fleet is plain HTTP on loopback; deployed gateways terminate TLS (Tls:CertificatePath).
+            gateway.WithEnvironment("Tls__AllowPlainHttp", "true");
+        }
         auth.Configure(gateway);
 
         var sidecar = builder.AddProject<Projects.PolarGrid_Sidecar>($"{name}-sidecar", project => project.ExcludeLaunchProfile = true)
@@ -57,7 +64,8 @@ public static class ColoNodeBuilderExtensions
             .WithEnvironment("Triton__Endpoint", triton.GrpcAddress())
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: "http")
-            .WithParentRelationship(colo);
+            .WithParentRelationship(colo)
+            .WithKubernetesRole(KubernetesRole.Sidecar, name);
         if (runtime.Runtime == FleetRuntime.Containers)
         {
             // Triton's container mounts the repository at /models (AddTritonContainer); paths the sidecar writes into

@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using PolarGrid.AppHost.Fleet;
+using PolarGrid.AppHost.Kubernetes;
 
 namespace PolarGrid.AppHost.Hosting;
 
@@ -37,7 +38,8 @@ public static class ControlPlaneBuilderExtensions
                     }
                 }
             })
-            .WithHttpHealthCheck("/health", endpointName: "http");
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithKubernetesRole(KubernetesRole.ControlPlane);
         return secrets.Configure(controlPlane);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Aspire.Hosting.ApplicationModel;
+using PolarGrid.AppHost.Kubernetes;
 
 namespace PolarGrid.AppHost.Hosting;
 
@@ -39,8 +40,8 @@ public sealed class ControlPlaneSecrets
         if (builder.ExecutionContext.IsPublishMode)
         {
             return new ControlPlaneSecrets(
-                builder.AddParameter("controlplane-signing-key", secret: true),
-                builder.AddParameter("controlplane-admin-key", secret: true),
+                builder.AddParameter("controlplane-signing-key", secret: true).WithKubernetesSecretKey("routing-signing-key.pem"),
+                builder.AddParameter("controlplane-admin-key", secret: true).WithKubernetesSecretKey("admin-key"),
                 folder: null);
         }
 

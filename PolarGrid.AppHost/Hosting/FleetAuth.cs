@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using PolarGrid.AppHost.Kubernetes;
 using PolarGrid.Auth;
 
 namespace PolarGrid.AppHost.Hosting;
@@ -30,7 +31,7 @@ public sealed class FleetAuth
         if (builder.ExecutionContext.IsPublishMode)
         {
             // Deployed gateways get their keys from a Kubernetes secret; nothing is generated or minted here.
-            return new FleetAuth(builder.AddParameter("gateway-signing-key", secret: true), "");
+            return new FleetAuth(builder.AddParameter("gateway-signing-key", secret: true).WithKubernetesSecretKey("jwt-signing-key"), "");
         }
 
         var secret = LocalSecret.LoadOrCreate(Path.Combine(dataRoot, "auth", "signing-key"), SigningKeys.NewSecret);

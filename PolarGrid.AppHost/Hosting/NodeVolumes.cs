@@ -10,6 +10,9 @@ public sealed record NodeVolumes(string Staging, string Models, string GatewayDa
     public static NodeVolumes For(string dataRoot, string colo) =>
         new(Path.Combine(dataRoot, colo, "staging"), Path.Combine(dataRoot, colo, "models"), Path.Combine(dataRoot, colo, "gateway"));
 
+    /// <summary>The same volumes as the containers of a deployed node mount them.</summary>
+    public static NodeVolumes InContainers { get; } = new("/var/lib/polargrid/staging", "/models", "/var/lib/polargrid/gateway");
+
     public void Create()
     {
         Directory.CreateDirectory(Staging);

@@ -64,9 +64,17 @@ public static class TritonBuilderExtensions
     }
 
     /// <summary>The gRPC address a client on this host uses to reach the Triton behind <paramref name="triton"/>.</summary>
-    public static ReferenceExpression GrpcAddress(this IResourceBuilder<IResourceWithEndpoints> triton) =>
-        ReferenceExpression.Create(
-            $"http://127.0.0.1:{triton.Resource.GetEndpoint(TritonEndpoints.Grpc).Property(EndpointProperty.Port)}");
+    /// <remarks>
+    /// Locally that is loopback and the allocated port (the server binds 127.0.0.1 only); published, it is the endpoint
+    /// itself, which the manifest emitter resolves to the Service (or loopback inside Triton's own pod).
+    /// </remarks>
+    public static ReferenceExpression GrpcAddress(this IResourceBuilder<IResourceWithEndpoints> triton)
+    {
+        var endpoint = triton.Resource.GetEndpoint(TritonEndpoints.Grpc);
+        return triton.ApplicationBuilder.ExecutionContext.IsPublishMode
+            ? ReferenceExpression.Create($"{endpoint}")
+            : ReferenceExpression.Create($"http://127.0.0.1:{endpoint.Property(EndpointProperty.Port)}");
+    }
 
     private static object[] TritonArguments(string id, string modelRepository, object grpcPort, object httpPort, object metricsPort, string? address)
     {

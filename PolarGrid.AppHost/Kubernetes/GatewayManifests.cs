@@ -1,0 +1,176 @@
+using k8s.Models;
+
+namespace PolarGrid.AppHost.Kubernetes;
+
+/// <summary>
+/// A colo's gateway: the only internet-facing part of a node, in its own namespace, in a VM (Kata), with no GPU. It
+/// terminates TLS itself (the Ingress re-encrypts to it) and validates JWTs with keys from its Secret.
+/// </summary>
+public sealed class GatewayManifests(KubernetesPublishOptions options)
+{
+    public const string Name = "gateway";
+    public const string Component = "gateway";
+    public const string EnvConfigMap = "gateway-env";
+    public const string SecretName = "gateway-secrets";
+    public const string TlsSecretName = "gateway-tls";
+    public const string TlsDirectory = "/etc/polargrid/tls";
+
+    /// <summary>Stands in for the colo's host in the base; each overlay patches its own in.</summary>
+    public const string PlaceholderHost = "gateway.polargrid.invalid";
+
+    public IEnumerable<(string File, object Object)> Base(DeployedResource gateway)
+    {
+        yield return ("deployment.yaml", Deployment(gateway));
+        yield return ("service.yaml", Service());
+        yield return ("ingress.yaml", Ingress());
+        yield return ("persistentvolumeclaim.yaml", Conventions.Claim("gateway-data", Component, options.GatewayDataSize));
+    }
+
+    /// <summary>What a colo adds: its namespace, environment, secrets, public host.</summary>
+    public Kustomization Overlay(DeployedResource gateway, string baseFolder)
+    {
+        var colo = gateway.Colo!;
+        var kustomization = new Kustomization { Namespace = Placement.GatewayNamespace(colo) };
+        kustomization.Resources.Add(baseFolder);
+        AddColoLabels(kustomization, colo);
+        kustomization.ConfigMaps.Add((EnvConfigMap, [.. Environment(gateway)]));
+        kustomization.Secrets.Add((SecretName, null, [.. SecretKeys(gateway).Select(key => $"secrets/{key}")]));
+        kustomization.Secrets.Add((TlsSecretName, "kubernetes.io/tls", ["tls.crt=secrets/tls.crt", "tls.key=secrets/tls.key"]));
+        var host = options.GatewayHost(colo);
+        kustomization.Patches.Add(("Ingress", Name,
+        [
+            Kustomization.Operation("replace", "/spec/rules/0/host", host),
+            Kustomization.Operation("replace", "/spec/tls/0/hosts/0", host),
+        ]));
+        return kustomization;
+    }
+
+    public static void AddColoLabels(Kustomization kustomization, string colo)
+    {
+        kustomization.Labels["app.kubernetes.io/instance"] = colo;
+        kustomization.Labels["polargrid.io/colo"] = colo;
+    }
+
+    public static IEnumerable<string> SecretKeys(DeployedResource resource) =>
+        resource.SecretEnvironment.SelectMany(e => e.Value.Secrets).Select(s => s.Key).Distinct().Order(StringComparer.Ordinal);
+
+    /// <summary>The gateway's literal environment, plus where it listens and finds its certificate on the cluster.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Environment(DeployedResource gateway) =>
+        gateway.LiteralEnvironment
+            .Append(KeyValuePair.Create("ASPNETCORE_URLS", $"https://+:{Placement.GatewayPort}"))
+            .Append(KeyValuePair.Create("Tls__CertificatePath", $"{TlsDirectory}/tls.crt"))
+            .Append(KeyValuePair.Create("Tls__KeyPath", $"{TlsDirectory}/tls.key"))
+            .OrderBy(e => e.Key, StringComparer.Ordinal);
+
+    private V1Deployment Deployment(DeployedResource gateway)
+    {
+        var volumes = NodeVolumePaths.For(gateway);
+        return new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Conventions.Metadata(Name, Component),
+            Spec = new V1DeploymentSpec
+            {
+                // One gateway per colo: its load jobs and the staging volume belong to this node.
+                Replicas = 1,
+                Strategy = new V1DeploymentStrategy { Type = "Recreate" },
+                Selector = new V1LabelSelector { MatchLabels = Conventions.Selector(Name) },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = Conventions.Labels(Name, Component) },
+                    Spec = new V1PodSpec
+                    {
+                        RuntimeClassName = gateway.VmIsolated ? "kata" : null,
+                        AutomountServiceAccountToken = false,
+                        EnableServiceLinks = false,
+                        SecurityContext = Conventions.PodSecurity(Conventions.DotnetAppUser),
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = Name,
+                                Image = gateway.Image,
+                                Ports = [new V1ContainerPort { Name = "https", ContainerPort = Placement.GatewayPort, Protocol = "TCP" }],
+                                EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = EnvConfigMap } }],
+                                Env = Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
+                                Resources = Conventions.Resources(options.Resources[Name]),
+                                StartupProbe = Conventions.HttpProbe("/alive", "https", "HTTPS", period: 2, failures: 30),
+                                LivenessProbe = Conventions.HttpProbe("/alive", "https", "HTTPS"),
+                                // Ready means this node can serve: its Triton answers (the gateway's /health says so).
+                                ReadinessProbe = Conventions.HttpProbe("/health", "https", "HTTPS", period: 5),
+                                SecurityContext = Conventions.ContainerSecurity(),
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "tls", MountPath = TlsDirectory, ReadOnlyProperty = true },
+                                    new V1VolumeMount { Name = "staging", MountPath = volumes.Staging },
+                                    new V1VolumeMount { Name = "data", MountPath = volumes.GatewayData },
+                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+                                ],
+                            },
+                        ],
+                        Volumes =
+                        [
+                            new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = TlsSecretName, DefaultMode = 0x100 } },
+                            new V1Volume { Name = "staging", HostPath = new V1HostPathVolumeSource { Path = options.StagingHostPath, Type = "Directory" } },
+                            new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "gateway-data" } },
+                            Conventions.EmptyDir("tmp"),
+                        ],
+                    },
+                },
+            },
+        };
+    }
+
+    private static V1Service Service() => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Conventions.Metadata(Name, Component),
+        Spec = new V1ServiceSpec
+        {
+            Type = "ClusterIP",
+            Selector = Conventions.Selector(Name),
+            Ports = [new V1ServicePort { Name = "https", Port = 443, TargetPort = "https", Protocol = "TCP" }],
+        },
+    };
+
+    private V1Ingress Ingress() => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "Ingress",
+        Metadata = Conventions.Metadata(Name, Component, new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            // The gateway terminates TLS too: the hop from the ingress controller is encrypted as well.
+            ["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS",
+            // Server-sent events must reach the client token by token, and generations can run for minutes.
+            ["nginx.ingress.kubernetes.io/proxy-buffering"] = "off",
+            ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "3600",
+            ["nginx.ingress.kubernetes.io/proxy-body-size"] = "16m",
+        }),
+        Spec = new V1IngressSpec
+        {
+            IngressClassName = options.IngressClassName,
+            Tls = [new V1IngressTLS { Hosts = [PlaceholderHost], SecretName = TlsSecretName }],
+            Rules =
+            [
+                new V1IngressRule
+                {
+                    Host = PlaceholderHost,
+                    Http = new V1HTTPIngressRuleValue
+                    {
+                        Paths =
+                        [
+                            new V1HTTPIngressPath
+                            {
+                                Path = "/",
+                                PathType = "Prefix",
+                                Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = Name, Port = new V1ServiceBackendPort { Name = "https" } } },
+                            },
+                        ],
+                    },
+                },
+            ],
+        },
+    };
+}
