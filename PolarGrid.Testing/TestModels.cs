@@ -41,12 +41,17 @@ public static class TestModels
         source.CopyTo(target);
     }
 
+    /// <summary>Copies a folder and everything under it.</summary>
     public static void CopyDirectory(string source, string target)
     {
         Directory.CreateDirectory(target);
         foreach (var file in Directory.GetFiles(source))
         {
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+        foreach (var folder in Directory.GetDirectories(source))
+        {
+            CopyDirectory(folder, Path.Combine(target, Path.GetFileName(folder)));
         }
     }
 }

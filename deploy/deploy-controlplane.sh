@@ -24,6 +24,7 @@ Secret inputs (first found wins: variable, file variable, --secrets-dir, the fil
   routing-signing-key.pem  POLARGRID_ROUTING_SIGNING_KEY_FILE (ECDSA P-256, PKCS#8 PEM)
   admin-key                POLARGRID_ADMIN_KEY or POLARGRID_ADMIN_KEY_FILE
   postgres-password        POLARGRID_POSTGRES_PASSWORD or POLARGRID_POSTGRES_PASSWORD_FILE
+  tls.crt, tls.key         POLARGRID_CONTROLPLANE_TLS_CERT_FILE, POLARGRID_CONTROLPLANE_TLS_KEY_FILE (PEM, its Ingress)
 USAGE
 }
 
@@ -40,6 +41,8 @@ PG_SECRETS=(
   "routing-signing-key.pem||POLARGRID_ROUTING_SIGNING_KEY_FILE|required|pkcs8"
   "admin-key|POLARGRID_ADMIN_KEY|POLARGRID_ADMIN_KEY_FILE|required|text"
   "postgres-password|POLARGRID_POSTGRES_PASSWORD|POLARGRID_POSTGRES_PASSWORD_FILE|required|text"
+  "tls.crt||POLARGRID_CONTROLPLANE_TLS_CERT_FILE|required|cert"
+  "tls.key||POLARGRID_CONTROLPLANE_TLS_KEY_FILE|required|key"
 )
 PG_IMAGES=(
   "controlplane|PolarGrid.ControlPlane"

@@ -14,14 +14,27 @@ public sealed class DeployHarness : IAsyncDisposable
 
     private readonly ScratchDirectory _scratch = new("polargrid-deploy");
 
-    private DeployHarness(FakeKubernetesApi api)
+    private DeployHarness(FakeKubernetesApi api, string? emittedColo)
     {
         Api = api;
-        // Any [a-z0-9-]+ name is a colo: a fresh one per test, with a dash.
-        Colo = $"edge-{Guid.NewGuid():N}"[..12];
         Secrets = new DeploySecrets(System.IO.Path.Combine(_scratch.Path, "secrets"));
-        TestOverlay.WriteColo(OverlayRoot, Colo);
-        TestOverlay.WriteControlPlane(OverlayRoot);
+        if (emittedColo is null)
+        {
+            // Any [a-z0-9-]+ name is a colo: a fresh one per test, with a dash.
+            Colo = $"edge-{Guid.NewGuid():N}"[..12];
+            TestOverlay.WriteColo(OverlayRoot, Colo);
+            TestOverlay.WriteControlPlane(OverlayRoot);
+        }
+        else
+        {
+            // The committed manifests the app host emits, as an operator's checkout has them (no secrets).
+            Colo = emittedColo;
+            TestModels.CopyDirectory(System.IO.Path.Combine(RepositoryPaths.Root, "aspirate-output"), OverlayRoot);
+            foreach (var secrets in Directory.GetDirectories(OverlayRoot, "secrets", SearchOption.AllDirectories))
+            {
+                Directory.Delete(secrets, recursive: true);
+            }
+        }
         Api.WriteKubeconfig(Kubeconfig);
 
         // Colo: JWT key and HF token from variables, TLS from the colo's own folder under --secrets-dir.
@@ -29,6 +42,8 @@ public sealed class DeployHarness : IAsyncDisposable
         Secrets.WriteFile($"{Colo}/tls.key", Secrets.TlsKeyPem);
         // Control plane: routing key from a file variable, admin key from a variable, Postgres password from the folder.
         Secrets.WriteFile("controlplane/postgres-password", Secrets.PostgresPassword);
+        Secrets.WriteFile("controlplane/tls.crt", Secrets.TlsCertificatePem);
+        Secrets.WriteFile("controlplane/tls.key", Secrets.TlsKeyPem);
         var routingKey = Secrets.WriteFile("routing-signing-key.pem", Secrets.RoutingKeyPem);
 
         Environment = new Dictionary<string, string?>
@@ -75,7 +90,10 @@ public sealed class DeployHarness : IAsyncDisposable
 
     public List<string> Arguments { get; }
 
-    public static async Task<DeployHarness> StartAsync() => new(await FakeKubernetesApi.StartAsync());
+    public static async Task<DeployHarness> StartAsync() => new(await FakeKubernetesApi.StartAsync(), emittedColo: null);
+
+    /// <summary>A harness over a copy of the committed <c>aspirate-output</c>, deploying <paramref name="colo"/>.</summary>
+    public static async Task<DeployHarness> StartOnEmittedManifestsAsync(string colo) => new(await FakeKubernetesApi.StartAsync(), colo);
 
     public string ImageOf(string name) => $"{Registry}/polargrid/{name}:{Tag}";
 

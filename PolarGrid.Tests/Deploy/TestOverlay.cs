@@ -141,6 +141,11 @@ public static class TestOverlay
             - name: postgres-secrets
               files:
               - postgres-password=secrets/postgres-password
+            - name: controlplane-tls
+              type: kubernetes.io/tls
+              files:
+              - tls.crt=secrets/tls.crt
+              - tls.key=secrets/tls.key
             """);
         Write(root, "controlplane/controlplane.yaml", """
             apiVersion: v1
