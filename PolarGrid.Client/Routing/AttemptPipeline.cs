@@ -12,11 +12,13 @@ using Polly.Hedging;
 namespace PolarGrid.Client.Routing;
 
 /// <summary>
-/// Sends one request as up to <c>1 + RetryCount</c> attempts, each on a node not tried yet, using Polly's hedging
-/// strategy for both jobs: without a deadline for the model it only launches the next attempt when one fails before
-/// its first byte (a retry); with one it also launches it when headers are late (a hedge), keeps the first good
-/// answer and cancels the rest. Attempts end at the response headers, so nothing is retried once a body — a stream —
-/// has begun: from there the caller owns the response.
+/// Sends one request as up to <c>1 + RetryCount</c> attempts, each on a node not tried yet. A model with a
+/// time-to-first-token deadline goes through Polly's hedging strategy: the next attempt starts when one fails before
+/// its first byte (a retry) or when its headers are late (a hedge), the first good answer is kept and the rest are
+/// cancelled. Without a deadline only retries can happen, one attempt after another, so those requests take a plain
+/// loop instead: the same attempts, without the hedging machinery's tasks and thread hops on every request (most of
+/// what the router added to a request's latency). Attempts end at the response headers, so nothing is retried once
+/// a body — a stream — has begun: from there the caller owns the response.
 /// </summary>
 internal sealed class AttemptPipeline
 {
@@ -29,7 +31,8 @@ internal sealed class AttemptPipeline
     private readonly RouterMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly RouterOptions _options;
+    private readonly ResiliencePipeline<HttpResponseMessage> _hedging;
 
     public AttemptPipeline(
         NodeSelector selector,
@@ -45,7 +48,7 @@ internal sealed class AttemptPipeline
         _time = time;
         _logger = logger;
 
-        var settings = options.Value;
+        var settings = _options = options.Value;
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time };
         if (settings.RetryCount > 0)
         {
@@ -56,10 +59,10 @@ internal sealed class AttemptPipeline
                 // Infinite: the next attempt waits for a failure (retry only). A deadline: it also goes when headers are late.
                 DelayGenerator = args => ValueTask.FromResult(
                     settings.Hedging.DeadlineFor(args.Context.Properties.GetValue(AttemptsKey, null!).Request.Model) ?? Timeout.InfiniteTimeSpan),
-                ActionGenerator = NextAttempt,
+                ActionGenerator = NextHedgedAttempt,
             });
         }
-        _pipeline = builder.Build();
+        _hedging = builder.Build();
     }
 
     public async Task<HttpResponseMessage> SendAsync(
@@ -79,30 +82,68 @@ internal sealed class AttemptPipeline
             throw error;
         }
 
+        var (outcome, node) = _options.RetryCount > 0 && _options.Hedging.DeadlineFor(request.Model) is not null
+            ? await SendHedgedAsync(attempts, first, send, cancellationToken)
+            : await SendInTurnAsync(attempts, first, send, cancellationToken);
+
+        activity?.SetTag(RouterTelemetry.NodeTag, node.Colo);
+        activity?.SetTag(RouterTelemetry.AttemptsTag, attempts.Count);
+        if (outcome.Exception is { } failure)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+        }
+        else
+        {
+            activity?.SetTag(RouterTelemetry.StatusCodeTag, (int)outcome.Result!.StatusCode);
+        }
+        outcome.ThrowIfException();
+        return outcome.Result!;
+    }
+
+    /// <summary>Retries only: the next attempt, on another node, once one has failed before its first byte.</summary>
+    private async Task<(Outcome<HttpResponseMessage> Outcome, RouterNode Node)> SendInTurnAsync(
+        RequestAttempts attempts,
+        RouterNode node,
+        Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send,
+        CancellationToken cancellationToken)
+    {
+        var reason = attempts.Add(node);
+        while (true)
+        {
+            var outcome = await AttemptAsync(attempts, node, reason, send, cancellationToken);
+            if (attempts.Count > _options.RetryCount || !IsFailureBeforeFirstByte(outcome) || NextNode(attempts) is not { } next)
+            {
+                // The last failure is the caller's to see (the 500 itself, or the exception), as with the hedging path.
+                return (outcome, node);
+            }
+            outcome.Result?.Dispose();
+            (node, reason) = next;
+        }
+    }
+
+    /// <summary>Retries and hedges through Polly; the hedging strategy copies the winner's properties back onto the context.</summary>
+    private async Task<(Outcome<HttpResponseMessage> Outcome, RouterNode Node)> SendHedgedAsync(
+        RequestAttempts attempts,
+        RouterNode first,
+        Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send,
+        CancellationToken cancellationToken)
+    {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
             context.Properties.Set(AttemptsKey, attempts);
             context.Properties.Set(NodeKey, first);
             context.Properties.Set(ReasonKey, attempts.Add(first));
-            var outcome = await _pipeline.ExecuteOutcomeAsync(
-                static (attemptContext, state) => state.Pipeline.AttemptAsync(attemptContext, state.Send),
+            var outcome = await _hedging.ExecuteOutcomeAsync(
+                static (attemptContext, state) => state.Pipeline.AttemptAsync(
+                    attemptContext.Properties.GetValue(AttemptsKey, null!),
+                    attemptContext.Properties.GetValue(NodeKey, null!),
+                    attemptContext.Properties.GetValue(ReasonKey, AttemptReason.Primary),
+                    state.Send,
+                    attemptContext.CancellationToken),
                 context,
                 (Pipeline: this, Send: send));
-
-            // The hedging strategy copies the winning attempt's properties back onto the request's context.
-            activity?.SetTag(RouterTelemetry.NodeTag, context.Properties.GetValue(NodeKey, first).Colo);
-            activity?.SetTag(RouterTelemetry.AttemptsTag, attempts.Count);
-            if (outcome.Exception is { } failure)
-            {
-                activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
-            }
-            else
-            {
-                activity?.SetTag(RouterTelemetry.StatusCodeTag, (int)outcome.Result!.StatusCode);
-            }
-            outcome.ThrowIfException();
-            return outcome.Result!;
+            return (outcome, context.Properties.GetValue(NodeKey, first));
         }
         finally
         {
@@ -111,9 +152,20 @@ internal sealed class AttemptPipeline
     }
 
     /// <summary>Chooses the node of the next attempt when the strategy wants one; null ends the attempts (no node left).</summary>
-    private Func<ValueTask<Outcome<HttpResponseMessage>>>? NextAttempt(HedgingActionGeneratorArguments<HttpResponseMessage> args)
+    private Func<ValueTask<Outcome<HttpResponseMessage>>>? NextHedgedAttempt(HedgingActionGeneratorArguments<HttpResponseMessage> args)
     {
-        var attempts = args.PrimaryContext.Properties.GetValue(AttemptsKey, null!);
+        if (NextNode(args.PrimaryContext.Properties.GetValue(AttemptsKey, null!)) is not var (node, reason))
+        {
+            return null;
+        }
+        args.ActionContext.Properties.Set(NodeKey, node);
+        args.ActionContext.Properties.Set(ReasonKey, reason);
+        return () => args.Callback(args.ActionContext);
+    }
+
+    /// <summary>The node of the next attempt and why it is sent (counted and logged); null when no untried node is left.</summary>
+    private (RouterNode Node, AttemptReason Reason)? NextNode(RequestAttempts attempts)
+    {
         var model = attempts.Request.Model;
         var node = _selector.Select(model, attempts.Tried);
         if (node is null)
@@ -121,8 +173,6 @@ internal sealed class AttemptPipeline
             return null;
         }
         var reason = attempts.Add(node);
-        args.ActionContext.Properties.Set(NodeKey, node);
-        args.ActionContext.Properties.Set(ReasonKey, reason);
         if (reason == AttemptReason.Retry)
         {
             _metrics.Retry(model);
@@ -132,17 +182,17 @@ internal sealed class AttemptPipeline
             _metrics.Hedge(model);
         }
         RouterLog.AttemptOnAnotherNode(_logger, reason.ToString(), model, attempts.Count, node.Colo);
-        return () => args.Callback(args.ActionContext);
+        return (node, reason);
     }
 
     /// <summary>One attempt: to the node chosen for it, up to the response headers.</summary>
     private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(
-        ResilienceContext context,
-        Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send)
+        RequestAttempts attempts,
+        RouterNode node,
+        AttemptReason reason,
+        Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send,
+        CancellationToken cancellationToken)
     {
-        var attempts = context.Properties.GetValue(AttemptsKey, null!);
-        var node = context.Properties.GetValue(NodeKey, null!);
-        var reason = context.Properties.GetValue(ReasonKey, AttemptReason.Primary);
         var model = attempts.Request.Model;
 
         using var activity = RouterTelemetry.Source.StartActivity("polargrid.attempt");
@@ -156,9 +206,9 @@ internal sealed class AttemptPipeline
         HttpResponseMessage response;
         try
         {
-            response = await send(message, context.CancellationToken);
+            response = await send(message, cancellationToken);
         }
-        catch (OperationCanceledException error) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException error) when (cancellationToken.IsCancellationRequested)
         {
             // The caller gave up, or another attempt won the race: nothing to hold against this node.
             node.EndRequest();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PolarGrid.Testing;
@@ -67,6 +68,38 @@ public sealed class FleetFixture : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await LocalTokenAsync());
         return client;
     }
+
+    /// <summary>
+    /// The dashboard's Stop on every instance of a resource (each replica). On this busy machine the orchestrator can
+    /// report an instance's stop as timed out although its process ends; callers check what clients see instead.
+    /// </summary>
+    public Task<ExecuteCommandResult> StopAllInstancesAsync(string resourceName) =>
+        App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Resource(resourceName), KnownResourceCommands.StopCommand);
+
+    /// <summary>
+    /// The dashboard's Start on every instance of a resource, asked again until the orchestrator accepts it. It does not
+    /// wait for the orchestrator's health checks, which can lag a restart by a minute here; callers wait for what
+    /// clients see, and <see cref="WaitUntilHealthyAsync"/> before handing the fleet on.
+    /// </summary>
+    public async Task StartAllInstancesAsync(string resourceName, TimeSpan within)
+    {
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        using var timeout = new CancellationTokenSource(within);
+        while (!(await commands.ExecuteCommandAsync(Resource(resourceName), KnownResourceCommands.StartCommand, timeout.Token)).Success)
+        {
+            await Task.Delay(500, timeout.Token);
+        }
+    }
+
+    /// <summary>Until the orchestrator reports each named resource healthy again (what the other fleet tests start from).</summary>
+    public async Task WaitUntilHealthyAsync(params string[] resourceNames)
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await Task.WhenAll(resourceNames.Select(name => App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token)));
+    }
+
+    public IResource Resource(string name) =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(resource => resource.Name == name);
 
     public static IEnumerable<string> ResourceNames() =>
         Colos.SelectMany(colo => new[] { $"{colo}-gateway", $"{colo}-triton", $"{colo}-sidecar" })

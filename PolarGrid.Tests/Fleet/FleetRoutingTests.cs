@@ -1,14 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using PolarGrid.Client;
 using PolarGrid.Routing;
 using PolarGrid.Testing;
 
@@ -184,61 +180,19 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
 
     private string CachePath => Path.Combine(_client.Path, "routing-table.json");
 
-    private async Task<IHost> StartRouterAsync(Uri controlPlane)
-    {
-        var token = await fleet.LocalTokenAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{RouterOptions.SectionName}:ControlPlaneUrls:0"] = controlPlane.ToString(),
-            [$"{RouterOptions.SectionName}:TrustedKeys:local"] = await File.ReadAllTextAsync(Path.Combine(fleet.DataRoot, "controlplane", "routing-public.pem")),
-            [$"{RouterOptions.SectionName}:CachePath"] = CachePath,
-            [$"{RouterOptions.SectionName}:ApiKey"] = token,
-            [$"{RouterOptions.SectionName}:ControlPlaneTimeout"] = "00:00:02",
-        });
-        builder.Services.AddPolarGridRouter(builder.Configuration);
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
+    private Task<IHost> StartRouterAsync(Uri controlPlane) => FleetRouter.StartAsync(fleet, controlPlane, CachePath);
 
-    /// <summary>The router's own HttpClient; the bearer token is the caller's business, as with any HttpClient.</summary>
-    private async Task<HttpClient> RoutedClientAsync(IHost host)
-    {
-        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(RouterDefaults.HttpClientName);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await fleet.LocalTokenAsync());
-        return http;
-    }
+    private Task<HttpClient> RoutedClientAsync(IHost host) => FleetRouter.ClientAsync(fleet, host);
 
-    private static async Task WaitForProbesAsync(IHost host)
-    {
-        var registry = host.Services.GetRequiredService<PolarGrid.Client.Nodes.NodeRegistry>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((registry.Nodes.Count < FleetFixture.Colos.Length || registry.Nodes.Any(node => node.LastProbe is null || node.MeasuredLatency is null))
-               && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForProbesAsync(IHost host) => FleetRouter.WaitForProbesAsync(host);
 
-    private static async Task<List<string>> ChatManyAsync(HttpClient http, string model, int count)
-    {
-        var colos = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            colos.Add(await ChatAsync(http, model));
-        }
-        return colos;
-    }
+    private static Task<List<string>> ChatManyAsync(HttpClient http, string model, int count) => FleetRouter.ChatManyAsync(http, model, count);
 
-    private static async Task<string> ChatAsync(HttpClient http, string model)
-    {
-        using var response = await http.PostAsJsonAsync("v1/chat/completions",
-            new { model, messages = new[] { new { role = "user", content = "Which colo?" } }, max_tokens = 2 });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return response.Headers.GetValues("x-polargrid-colo").Single();
-    }
+    private static Task<string> ChatAsync(HttpClient http, string model) => FleetRouter.ChatAsync(http, model);
+
+    private static bool Serves(RoutingTable table, string colo, string model) => FleetRouter.Serves(table, colo, model);
+
+    private Task EnsureLoadedAsync(string colo, string name) => FleetRouter.LoadAsync(fleet, colo, name);
 
     private async Task<RoutingTable> WaitForTableAsync(Func<RoutingTable, bool> condition)
     {
@@ -246,26 +200,13 @@ public sealed class FleetRoutingTests(FleetFixture fleet) : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            var signed = await controlPlane.GetFromJsonAsync("/v1/routing-table", RoutingJsonContext.Default.SignedRoutingTable);
-            var table = JsonSerializer.Deserialize(System.Buffers.Text.Base64Url.DecodeFromChars(signed!.Payload), RoutingJsonContext.Default.RoutingTable)!;
+            var table = await FleetRouter.TableAsync(controlPlane);
             if (condition(table) || DateTime.UtcNow > deadline)
             {
                 return table;
             }
             await Task.Delay(250);
         }
-    }
-
-    private static bool Serves(RoutingTable table, string colo, string model) =>
-        table.Nodes.Any(node => node.Colo == colo && node.Models.Any(m => m.Id == model && m.State == "ready"));
-
-    private async Task EnsureLoadedAsync(string colo, string name)
-    {
-        using var gateway = await fleet.GatewayClientAsync(colo);
-        using var response = await gateway.PostAsJsonAsync("/v1/models/load", new { model = FleetFixture.TinyLlamaRepo, name });
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        var job = await PolarGrid.Tests.Deployment.DeploymentFixture.WaitForJobAsync(gateway, response.Headers.Location!.OriginalString, TimeSpan.FromMinutes(2));
-        Assert.True(job.GetProperty("status").GetString() == "ready", $"{name} on {colo}: {job}");
     }
 
     public Task DisposeAsync()
