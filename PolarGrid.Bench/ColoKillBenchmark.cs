@@ -27,7 +27,7 @@ public static class ColoKillBenchmark
     private const string Victim = "yvr";
     private static readonly string[] Colos = ["yvr", "yyz", "yul"];
 
-    public static async Task RunAsync(int rate, int secondsBefore, int secondsAfter)
+    public static async Task RunAsync(int rate, int secondsBefore, int secondsAfter, string request = "chat")
     {
         using var dataRoot = new ScratchDirectory("polargrid-bench-fleet");
         await using var app = await StartFleetAsync(dataRoot.Path);
@@ -40,13 +40,20 @@ public static class ColoKillBenchmark
         var http = router.Services.GetRequiredService<IHttpClientFactory>().CreateClient(RouterDefaults.HttpClientName);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        Console.WriteLine($"colo kill: {rate} req/s open loop, chat '{Model}' (max_tokens 1) through the router; {Victim} killed after {secondsBefore} s, {secondsAfter} s more");
-        await DriveAsync(http, rate, TimeSpan.FromSeconds(3), null); // warm-up: connections, JIT, EWMA
+        // `chat`: a one-token chat (the model computes on the same 2 cores as everything else); `models`: GET /v1/models,
+        // routed the same way (selection, ejection, retries) but cheap enough for this VM to sustain a high rate.
+        Func<HttpClient, Task<HttpResponseMessage>> send = request == "models"
+            ? http => http.GetAsync("v1/models")
+            : http => http.PostAsJsonAsync("v1/chat/completions", new { model = Model, messages = new[] { new { role = "user", content = "Hi" } }, max_tokens = 1 });
+        Console.WriteLine(request == "models"
+            ? $"colo kill: {rate} req/s open loop, GET /v1/models through the router; {Victim} killed after {secondsBefore} s, {secondsAfter} s more"
+            : $"colo kill: {rate} req/s open loop, chat '{Model}' (max_tokens 1) through the router; {Victim} killed after {secondsBefore} s, {secondsAfter} s more");
+        await DriveAsync(http, send, rate, TimeSpan.FromSeconds(3), null); // warm-up: connections, JIT, EWMA
 
         var victimPid = GatewayPid(app, Victim);
         var killAt = TimeSpan.FromSeconds(secondsBefore);
         TimeSpan? ejectedAfter = null;
-        var results = await DriveAsync(http, rate, killAt + TimeSpan.FromSeconds(secondsAfter), async clock =>
+        var results = await DriveAsync(http, send, rate, killAt + TimeSpan.FromSeconds(secondsAfter), async clock =>
         {
             await Task.Delay(killAt);
             var killedAt = clock.Elapsed;
@@ -75,7 +82,7 @@ public static class ColoKillBenchmark
     /// Open loop: request <c>i</c> is sent at <c>i / rate</c> whether or not earlier ones have answered, so a slow
     /// node shows up as latency rather than as a lower rate. <paramref name="fault"/> runs beside it on the same clock.
     /// </summary>
-    private static async Task<RunResults> DriveAsync(HttpClient http, int rate, TimeSpan duration, Func<Stopwatch, Task<TimeSpan>>? fault)
+    private static async Task<RunResults> DriveAsync(HttpClient http, Func<HttpClient, Task<HttpResponseMessage>> send, int rate, TimeSpan duration, Func<Stopwatch, Task<TimeSpan>>? fault)
     {
         var samples = new ConcurrentBag<Sample>();
         var inFlight = new List<Task>();
@@ -90,20 +97,19 @@ public static class ColoKillBenchmark
             {
                 await Task.Delay(wait);
             }
-            inFlight.Add(SendOneAsync(http, clock, samples));
+            inFlight.Add(SendOneAsync(http, send, clock, samples));
         }
         await Task.WhenAll(inFlight);
         return new RunResults([.. samples], faultTask is null ? null : await faultTask);
     }
 
-    private static async Task SendOneAsync(HttpClient http, Stopwatch clock, ConcurrentBag<Sample> samples)
+    private static async Task SendOneAsync(HttpClient http, Func<HttpClient, Task<HttpResponseMessage>> send, Stopwatch clock, ConcurrentBag<Sample> samples)
     {
         var start = clock.Elapsed;
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync("v1/chat/completions",
-                new { model = Model, messages = new[] { new { role = "user", content = "Hi" } }, max_tokens = 1 });
+            response = await send(http);
         }
         catch (HttpRequestException)
         {

@@ -20,7 +20,8 @@ switch (name)
         await RouterBenchmark.RunAsync(selections: Argument(args, 1, 1_000_000), requests: Argument(args, 2, 5000));
         break;
     case "colo-kill":
-        await ColoKillBenchmark.RunAsync(rate: Argument(args, 1, 200), secondsBefore: Argument(args, 2, 10), secondsAfter: Argument(args, 3, 10));
+        await ColoKillBenchmark.RunAsync(rate: Argument(args, 1, 200), secondsBefore: Argument(args, 2, 10), secondsAfter: Argument(args, 3, 10),
+            request: args.Length > 4 ? args[4] : "chat");
         break;
     case "deploy":
         await DeploymentBenchmark.RunAsync(runs: Argument(args, 1, 5));
@@ -31,7 +32,7 @@ switch (name)
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
         Console.WriteLine("  gateway [clients] [requests] [streams]   gateway tax, TTFT, throughput and memory vs direct gRPC");
         Console.WriteLine("  router [selections] [requests]   node selection among 100 nodes, and the router's added latency per request");
-        Console.WriteLine("  colo-kill [req/s] [s before] [s after]   the real local fleet under load through the router, nearest colo's gateway killed");
+        Console.WriteLine("  colo-kill [req/s] [s before] [s after] [chat|models]   the real local fleet under load through the router, nearest colo's gateway killed");
         Console.WriteLine("  deploy [runs]                API call to ready for the tiny LLM on a node of real processes");
         Console.WriteLine("  hub [megabytes] [rounds]     HubClient verified download vs a plain HttpClient GET of one LFS file, and memory");
         break;

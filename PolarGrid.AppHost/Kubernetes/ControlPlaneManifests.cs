@@ -19,14 +19,14 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
     public IEnumerable<(string File, object Object)> ControlPlaneBase(DeployedResource controlPlane)
     {
         yield return ("deployment.yaml", Deployment(controlPlane));
-        yield return ("service.yaml", Service(Name, Component, "http", 80, "http"));
+        yield return ("service.yaml", KubernetesObjects.Service(Name, Component, "http", 80, "http"));
         yield return ("ingress.yaml", Ingress());
     }
 
     public IEnumerable<(string File, object Object)> DatabaseBase(DeployedResource database)
     {
         yield return ("statefulset.yaml", StatefulSet(database));
-        yield return ("service.yaml", Service(DatabaseName, DatabaseComponent, "tcp", DatabasePort(database), "tcp"));
+        yield return ("service.yaml", KubernetesObjects.Service(DatabaseName, DatabaseComponent, "tcp", DatabasePort(database), "tcp"));
         yield return ("networkpolicy.yaml", NetworkPolicies.DatabaseAccess(DatabaseName, Name, DatabasePort(database)));
     }
 
@@ -50,45 +50,23 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
     private V1Deployment Deployment(DeployedResource controlPlane)
     {
         var port = Placement.ContainerPort(controlPlane.Resource, controlPlane.Endpoints.Single(e => e.Name == "http"));
-        return new V1Deployment
+        var container = new V1Container
         {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = Conventions.Metadata(Name, Component),
-            Spec = new V1DeploymentSpec
-            {
-                // Stateless over one database: as many replicas as the graph runs locally.
-                Replicas = controlPlane.Resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1,
-                Selector = new V1LabelSelector { MatchLabels = Conventions.Selector(Name) },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = Conventions.Labels(Name, Component) },
-                    Spec = new V1PodSpec
-                    {
-                        AutomountServiceAccountToken = false,
-                        EnableServiceLinks = false,
-                        SecurityContext = Conventions.PodSecurity(Conventions.DotnetAppUser),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = Name,
-                                Image = controlPlane.Image,
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = port, Protocol = "TCP" }],
-                                EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "controlplane-env" } }],
-                                Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{port}" }, .. Conventions.SecretEnvironment(SecretName, controlPlane.SecretEnvironment)],
-                                Resources = Conventions.Resources(options.Resources[Name]),
-                                LivenessProbe = Conventions.HttpProbe("/alive", "http"),
-                                ReadinessProbe = Conventions.HttpProbe("/health", "http", period: 5),
-                                SecurityContext = Conventions.ContainerSecurity(),
-                                VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-                            },
-                        ],
-                        Volumes = [Conventions.EmptyDir("tmp")],
-                    },
-                },
-            },
+            Name = Name,
+            Image = controlPlane.Image,
+            Ports = [new V1ContainerPort { Name = "http", ContainerPort = port, Protocol = "TCP" }],
+            EnvFrom = [KubernetesObjects.EnvFrom("controlplane-env")],
+            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{port}" }, .. Conventions.SecretEnvironment(SecretName, controlPlane.SecretEnvironment)],
+            Resources = Conventions.Resources(options.Resources[Name]),
+            LivenessProbe = Conventions.HttpProbe("/alive", "http"),
+            ReadinessProbe = Conventions.HttpProbe("/health", "http", period: 5),
+            SecurityContext = Conventions.ContainerSecurity(),
+            VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
         };
+        // Stateless over one database: as many replicas as the graph runs locally.
+        var replicas = controlPlane.Resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1;
+        return KubernetesObjects.Deployment(Name, Component, replicas, recreate: false,
+            KubernetesObjects.Pod(Conventions.DotnetAppUser, [container], [Conventions.EmptyDir("tmp")]));
     }
 
     private V1StatefulSet StatefulSet(DeployedResource database)
@@ -99,6 +77,29 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
         var claim = Conventions.Claim("data", DatabaseComponent, options.DatabaseSize);
         claim.ApiVersion = null;
         claim.Kind = null;
+        var container = new V1Container
+        {
+            Name = DatabaseName,
+            Image = database.Image,
+            Ports = [new V1ContainerPort { Name = "tcp", ContainerPort = port, Protocol = "TCP" }],
+            EnvFrom = [KubernetesObjects.EnvFrom("postgres-env")],
+            Env =
+            [
+                // A subfolder: the volume's root may hold lost+found, which initdb refuses.
+                new V1EnvVar { Name = "PGDATA", Value = $"{dataPath}/pgdata" },
+                .. Conventions.SecretEnvironment(SecretName, database.SecretEnvironment),
+            ],
+            Resources = Conventions.Resources(options.Resources[DatabaseName]),
+            LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "tcp" }, PeriodSeconds = 10, FailureThreshold = 6 },
+            ReadinessProbe = new V1Probe { Exec = new V1ExecAction { Command = ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"] }, PeriodSeconds = 5, TimeoutSeconds = 3 },
+            SecurityContext = Conventions.ContainerSecurity(),
+            VolumeMounts =
+            [
+                new V1VolumeMount { Name = "data", MountPath = dataPath },
+                new V1VolumeMount { Name = "run", MountPath = "/var/run/postgresql" },
+                new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+            ],
+        };
         return new V1StatefulSet
         {
             ApiVersion = "apps/v1",
@@ -109,89 +110,13 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
                 ServiceName = DatabaseName,
                 Replicas = 1,
                 Selector = new V1LabelSelector { MatchLabels = Conventions.Selector(DatabaseName) },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = Conventions.Labels(DatabaseName, DatabaseComponent) },
-                    Spec = new V1PodSpec
-                    {
-                        AutomountServiceAccountToken = false,
-                        EnableServiceLinks = false,
-                        SecurityContext = Conventions.PodSecurity(Conventions.PostgresUser),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = DatabaseName,
-                                Image = database.Image,
-                                Ports = [new V1ContainerPort { Name = "tcp", ContainerPort = port, Protocol = "TCP" }],
-                                EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "postgres-env" } }],
-                                Env =
-                                [
-                                    // A subfolder: the volume's root may hold lost+found, which initdb refuses.
-                                    new V1EnvVar { Name = "PGDATA", Value = $"{dataPath}/pgdata" },
-                                    .. Conventions.SecretEnvironment(SecretName, database.SecretEnvironment),
-                                ],
-                                Resources = Conventions.Resources(options.Resources[DatabaseName]),
-                                LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "tcp" }, PeriodSeconds = 10, FailureThreshold = 6 },
-                                ReadinessProbe = new V1Probe { Exec = new V1ExecAction { Command = ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"] }, PeriodSeconds = 5, TimeoutSeconds = 3 },
-                                SecurityContext = Conventions.ContainerSecurity(),
-                                VolumeMounts =
-                                [
-                                    new V1VolumeMount { Name = "data", MountPath = dataPath },
-                                    new V1VolumeMount { Name = "run", MountPath = "/var/run/postgresql" },
-                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
-                                ],
-                            },
-                        ],
-                        Volumes = [Conventions.EmptyDir("run"), Conventions.EmptyDir("tmp")],
-                    },
-                },
+                Template = KubernetesObjects.Template(DatabaseName, DatabaseComponent,
+                    KubernetesObjects.Pod(Conventions.PostgresUser, [container], [Conventions.EmptyDir("run"), Conventions.EmptyDir("tmp")])),
                 VolumeClaimTemplates = [claim],
             },
         };
     }
 
-    private static V1Service Service(string name, string component, string portName, int port, string targetPort) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Service",
-        Metadata = Conventions.Metadata(name, component),
-        Spec = new V1ServiceSpec
-        {
-            Type = "ClusterIP",
-            Selector = Conventions.Selector(name),
-            Ports = [new V1ServicePort { Name = portName, Port = port, TargetPort = targetPort, Protocol = "TCP" }],
-        },
-    };
-
-    private V1Ingress Ingress() => new()
-    {
-        ApiVersion = "networking.k8s.io/v1",
-        Kind = "Ingress",
-        Metadata = Conventions.Metadata(Name, Component),
-        Spec = new V1IngressSpec
-        {
-            IngressClassName = options.IngressClassName,
-            Tls = [new V1IngressTLS { Hosts = [options.ControlPlaneHost], SecretName = TlsSecretName }],
-            Rules =
-            [
-                new V1IngressRule
-                {
-                    Host = options.ControlPlaneHost,
-                    Http = new V1HTTPIngressRuleValue
-                    {
-                        Paths =
-                        [
-                            new V1HTTPIngressPath
-                            {
-                                Path = "/",
-                                PathType = "Prefix",
-                                Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = Name, Port = new V1ServiceBackendPort { Name = "http" } } },
-                            },
-                        ],
-                    },
-                },
-            ],
-        },
-    };
+    private V1Ingress Ingress() =>
+        KubernetesObjects.Ingress(Name, Component, options.IngressClassName, options.ControlPlaneHost, TlsSecretName, "http");
 }

@@ -40,8 +40,10 @@ public static class Conventions
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
-    public static V1SecurityContext ContainerSecurity(bool readOnlyRootFilesystem = true) => new()
+    /// <summary>No escalation, no capabilities; <paramref name="user"/> when the container runs as other than its pod's user.</summary>
+    public static V1SecurityContext ContainerSecurity(bool readOnlyRootFilesystem = true, long? user = null) => new()
     {
+        RunAsUser = user,
         AllowPrivilegeEscalation = false,
         ReadOnlyRootFilesystem = readOnlyRootFilesystem,
         Capabilities = new V1Capabilities { Drop = ["ALL"] },

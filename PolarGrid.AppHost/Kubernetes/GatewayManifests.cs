@@ -65,81 +65,42 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
     private V1Deployment Deployment(DeployedResource gateway)
     {
         var volumes = NodeVolumePaths.For(gateway);
-        return new V1Deployment
+        var container = new V1Container
         {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = Conventions.Metadata(Name, Component),
-            Spec = new V1DeploymentSpec
-            {
-                // One gateway per colo: its load jobs and the staging volume belong to this node.
-                Replicas = 1,
-                Strategy = new V1DeploymentStrategy { Type = "Recreate" },
-                Selector = new V1LabelSelector { MatchLabels = Conventions.Selector(Name) },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = Conventions.Labels(Name, Component) },
-                    Spec = new V1PodSpec
-                    {
-                        RuntimeClassName = gateway.VmIsolated ? "kata" : null,
-                        AutomountServiceAccountToken = false,
-                        EnableServiceLinks = false,
-                        SecurityContext = Conventions.PodSecurity(Conventions.DotnetAppUser),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = Name,
-                                Image = gateway.Image,
-                                Ports = [new V1ContainerPort { Name = "https", ContainerPort = Placement.GatewayPort, Protocol = "TCP" }],
-                                EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = EnvConfigMap } }],
-                                Env = Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
-                                Resources = Conventions.Resources(options.Resources[Name]),
-                                StartupProbe = Conventions.HttpProbe("/alive", "https", "HTTPS", period: 2, failures: 30),
-                                LivenessProbe = Conventions.HttpProbe("/alive", "https", "HTTPS"),
-                                // Ready means this node can serve: its Triton answers (the gateway's /health says so).
-                                ReadinessProbe = Conventions.HttpProbe("/health", "https", "HTTPS", period: 5),
-                                SecurityContext = Conventions.ContainerSecurity(),
-                                VolumeMounts =
-                                [
-                                    new V1VolumeMount { Name = "tls", MountPath = TlsDirectory, ReadOnlyProperty = true },
-                                    new V1VolumeMount { Name = "staging", MountPath = volumes.Staging },
-                                    new V1VolumeMount { Name = "data", MountPath = volumes.GatewayData },
-                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
-                                ],
-                            },
-                        ],
-                        Volumes =
-                        [
-                            new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = TlsSecretName, DefaultMode = 0x100 } },
-                            new V1Volume { Name = "staging", HostPath = new V1HostPathVolumeSource { Path = options.StagingHostPath, Type = "Directory" } },
-                            new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "gateway-data" } },
-                            Conventions.EmptyDir("tmp"),
-                        ],
-                    },
-                },
-            },
+            Name = Name,
+            Image = gateway.Image,
+            Ports = [new V1ContainerPort { Name = "https", ContainerPort = Placement.GatewayPort, Protocol = "TCP" }],
+            EnvFrom = [KubernetesObjects.EnvFrom(EnvConfigMap)],
+            Env = Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
+            Resources = Conventions.Resources(options.Resources[Name]),
+            StartupProbe = Conventions.HttpProbe("/alive", "https", "HTTPS", period: 2, failures: 30),
+            LivenessProbe = Conventions.HttpProbe("/alive", "https", "HTTPS"),
+            // Ready means this node can serve: its Triton answers (the gateway's /health says so).
+            ReadinessProbe = Conventions.HttpProbe("/health", "https", "HTTPS", period: 5),
+            SecurityContext = Conventions.ContainerSecurity(),
+            VolumeMounts =
+            [
+                new V1VolumeMount { Name = "tls", MountPath = TlsDirectory, ReadOnlyProperty = true },
+                new V1VolumeMount { Name = "staging", MountPath = volumes.Staging },
+                new V1VolumeMount { Name = "data", MountPath = volumes.GatewayData },
+                new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+            ],
         };
+        var pod = KubernetesObjects.Pod(Conventions.DotnetAppUser, [container],
+        [
+            new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = TlsSecretName, DefaultMode = 0x100 } },
+            KubernetesObjects.HostPath("staging", options.StagingHostPath),
+            KubernetesObjects.Claim("data", "gateway-data"),
+            Conventions.EmptyDir("tmp"),
+        ], runtimeClassName: gateway.VmIsolated ? "kata" : null);
+        // One gateway per colo: its load jobs and the staging volume belong to this node.
+        return KubernetesObjects.Deployment(Name, Component, replicas: 1, recreate: true, pod);
     }
 
-    private static V1Service Service() => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Service",
-        Metadata = Conventions.Metadata(Name, Component),
-        Spec = new V1ServiceSpec
-        {
-            Type = "ClusterIP",
-            Selector = Conventions.Selector(Name),
-            Ports = [new V1ServicePort { Name = "https", Port = 443, TargetPort = "https", Protocol = "TCP" }],
-        },
-    };
+    private static V1Service Service() => KubernetesObjects.Service(Name, Component, "https", 443, "https");
 
-    private V1Ingress Ingress() => new()
-    {
-        ApiVersion = "networking.k8s.io/v1",
-        Kind = "Ingress",
-        Metadata = Conventions.Metadata(Name, Component, new SortedDictionary<string, string>(StringComparer.Ordinal)
+    private V1Ingress Ingress() => KubernetesObjects.Ingress(Name, Component, options.IngressClassName, PlaceholderHost, TlsSecretName, "https",
+        new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             // The gateway terminates TLS too: the hop from the ingress controller is encrypted as well.
             ["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS",
@@ -147,30 +108,5 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
             ["nginx.ingress.kubernetes.io/proxy-buffering"] = "off",
             ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "3600",
             ["nginx.ingress.kubernetes.io/proxy-body-size"] = "16m",
-        }),
-        Spec = new V1IngressSpec
-        {
-            IngressClassName = options.IngressClassName,
-            Tls = [new V1IngressTLS { Hosts = [PlaceholderHost], SecretName = TlsSecretName }],
-            Rules =
-            [
-                new V1IngressRule
-                {
-                    Host = PlaceholderHost,
-                    Http = new V1HTTPIngressRuleValue
-                    {
-                        Paths =
-                        [
-                            new V1HTTPIngressPath
-                            {
-                                Path = "/",
-                                PathType = "Prefix",
-                                Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = Name, Port = new V1ServiceBackendPort { Name = "https" } } },
-                            },
-                        ],
-                    },
-                },
-            ],
-        },
-    };
+        });
 }

@@ -52,98 +52,57 @@ public sealed class TritonManifests(KubernetesPublishOptions options)
             throw new InvalidOperationException("Triton's pod takes no secrets: nothing in it may need one.");
         }
         var volumes = NodeVolumePaths.For(sidecar);
-        var sidecarPort = sidecar.Endpoints.Single();
-        return new V1Deployment
+        var sidecarPort = Placement.ContainerPort(sidecar.Resource, sidecar.Endpoints.Single());
+        var server = new V1Container
         {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = Conventions.Metadata(Name, Component),
-            Spec = new V1DeploymentSpec
-            {
-                // The model repository is one ReadWriteOnce volume and the GPU is the node's: never two pods at once.
-                Replicas = 1,
-                Strategy = new V1DeploymentStrategy { Type = "Recreate" },
-                Selector = new V1LabelSelector { MatchLabels = Conventions.Selector(Name) },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = Conventions.Labels(Name, Component) },
-                    Spec = new V1PodSpec
-                    {
-                        RuntimeClassName = triton.GpuCount > 0 ? "nvidia" : null,
-                        AutomountServiceAccountToken = false,
-                        EnableServiceLinks = false,
-                        SecurityContext = Conventions.PodSecurity(Conventions.TritonUser),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = Name,
-                                Image = triton.Image,
-                                Ports = [.. triton.Endpoints.Select(e => new V1ContainerPort { Name = e.Name, ContainerPort = Placement.ContainerPort(triton.Resource, e), Protocol = "TCP" })],
-                                Resources = Conventions.Resources(options.Resources[Name], triton.GpuCount),
-                                // Loading a large model can take minutes; liveness waits for the first start.
-                                StartupProbe = Conventions.HttpProbe("/v2/health/live", "http", period: 5, failures: 120),
-                                LivenessProbe = Conventions.HttpProbe("/v2/health/live", "http"),
-                                ReadinessProbe = Conventions.HttpProbe("/v2/health/ready", "http", period: 5),
-                                // Triton's Python and vLLM backends write caches and compiled kernels under its home.
-                                SecurityContext = Conventions.ContainerSecurity(readOnlyRootFilesystem: false),
-                                VolumeMounts =
-                                [
-                                    new V1VolumeMount { Name = "models", MountPath = volumes.Models, ReadOnlyProperty = true },
-                                    new V1VolumeMount { Name = "shm", MountPath = "/dev/shm" },
-                                ],
-                            },
-                            new V1Container
-                            {
-                                Name = Placement.Container(sidecar.Resource),
-                                Image = sidecar.Image,
-                                Ports = [new V1ContainerPort { Name = "sidecar-http", ContainerPort = Placement.ContainerPort(sidecar.Resource, sidecarPort), Protocol = "TCP" }],
-                                EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = SidecarEnvConfigMap } }],
-                                Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{Placement.ContainerPort(sidecar.Resource, sidecarPort)}" }],
-                                Resources = Conventions.Resources(options.Resources["sidecar"]),
-                                LivenessProbe = Conventions.HttpProbe("/alive", "sidecar-http"),
-                                ReadinessProbe = Conventions.HttpProbe("/health", "sidecar-http"),
-                                SecurityContext = new V1SecurityContext
-                                {
-                                    RunAsUser = Conventions.DotnetAppUser,
-                                    RunAsGroup = Conventions.TritonUser,
-                                    AllowPrivilegeEscalation = false,
-                                    ReadOnlyRootFilesystem = true,
-                                    Capabilities = new V1Capabilities { Drop = ["ALL"] },
-                                },
-                                VolumeMounts =
-                                [
-                                    new V1VolumeMount { Name = "models", MountPath = volumes.Models },
-                                    new V1VolumeMount { Name = "staging", MountPath = volumes.Staging },
-                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
-                                ],
-                            },
-                        ],
-                        Volumes =
-                        [
-                            new V1Volume { Name = "models", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "model-repository" } },
-                            new V1Volume { Name = "staging", HostPath = new V1HostPathVolumeSource { Path = options.StagingHostPath, Type = "Directory" } },
-                            // Triton's backends share tensors through /dev/shm; the container default (64 MB) is too small.
-                            Conventions.EmptyDir("shm", medium: "Memory", sizeLimit: "1Gi"),
-                            Conventions.EmptyDir("tmp"),
-                        ],
-                    },
-                },
-            },
+            Name = Name,
+            Image = triton.Image,
+            Ports = [.. triton.Endpoints.Select(e => new V1ContainerPort { Name = e.Name, ContainerPort = Placement.ContainerPort(triton.Resource, e), Protocol = "TCP" })],
+            Resources = Conventions.Resources(options.Resources[Name], triton.GpuCount),
+            // Loading a large model can take minutes; liveness waits for the first start.
+            StartupProbe = Conventions.HttpProbe("/v2/health/live", "http", period: 5, failures: 120),
+            LivenessProbe = Conventions.HttpProbe("/v2/health/live", "http"),
+            ReadinessProbe = Conventions.HttpProbe("/v2/health/ready", "http", period: 5),
+            // Triton's Python and vLLM backends write caches and compiled kernels under its home.
+            SecurityContext = Conventions.ContainerSecurity(readOnlyRootFilesystem: false),
+            VolumeMounts =
+            [
+                new V1VolumeMount { Name = "models", MountPath = volumes.Models, ReadOnlyProperty = true },
+                new V1VolumeMount { Name = "shm", MountPath = "/dev/shm" },
+            ],
         };
+        var sidecarContainer = new V1Container
+        {
+            Name = Placement.Container(sidecar.Resource),
+            Image = sidecar.Image,
+            Ports = [new V1ContainerPort { Name = "sidecar-http", ContainerPort = sidecarPort, Protocol = "TCP" }],
+            EnvFrom = [KubernetesObjects.EnvFrom(SidecarEnvConfigMap)],
+            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{sidecarPort}" }],
+            Resources = Conventions.Resources(options.Resources["sidecar"]),
+            LivenessProbe = Conventions.HttpProbe("/alive", "sidecar-http"),
+            ReadinessProbe = Conventions.HttpProbe("/health", "sidecar-http"),
+            // The .NET images' user; the pod's group (Triton's) owns the repository, so Triton reads what it writes.
+            SecurityContext = Conventions.ContainerSecurity(user: Conventions.DotnetAppUser),
+            VolumeMounts =
+            [
+                new V1VolumeMount { Name = "models", MountPath = volumes.Models },
+                new V1VolumeMount { Name = "staging", MountPath = volumes.Staging },
+                new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+            ],
+        };
+        var pod = KubernetesObjects.Pod(Conventions.TritonUser, [server, sidecarContainer],
+        [
+            KubernetesObjects.Claim("models", "model-repository"),
+            KubernetesObjects.HostPath("staging", options.StagingHostPath),
+            // Triton's backends share tensors through /dev/shm; the container default (64 MB) is too small.
+            Conventions.EmptyDir("shm", medium: "Memory", sizeLimit: "1Gi"),
+            Conventions.EmptyDir("tmp"),
+        ], runtimeClassName: triton.GpuCount > 0 ? "nvidia" : null);
+        // The model repository is one ReadWriteOnce volume and the GPU is the node's: never two pods at once.
+        return KubernetesObjects.Deployment(Name, Component, replicas: 1, recreate: true, pod);
     }
 
-    private static V1Service Service(DeployedResource triton) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "Service",
-        Metadata = Conventions.Metadata(Name, Component),
-        Spec = new V1ServiceSpec
-        {
-            // Inside the cluster only, and only the port the gateway calls.
-            Type = "ClusterIP",
-            Selector = Conventions.Selector(Name),
-            Ports = [new V1ServicePort { Name = GrpcPort, Port = GrpcContainerPort(triton), TargetPort = GrpcPort, Protocol = "TCP", AppProtocol = "kubernetes.io/h2c" }],
-        },
-    };
+    // Inside the cluster only, and only the port the gateway calls.
+    private static V1Service Service(DeployedResource triton) =>
+        KubernetesObjects.Service(Name, Component, GrpcPort, GrpcContainerPort(triton), GrpcPort, appProtocol: "kubernetes.io/h2c");
 }

@@ -27,13 +27,17 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, LoadJo
     // Replaced whole (a reference), so a concurrent reader never sees one list with another's timestamp.
     private volatile Snapshot? _cached;
 
+    // Bumped by Invalidate: a listing that started before a job changed the node must not be cached after it.
+    private long _generation;
+
     public async Task<IReadOnlyList<NodeModel>> ListAsync(CancellationToken cancellationToken)
     {
-        if (_cached is { } cached && time.GetUtcNow() - cached.At < Freshness)
+        if (_cached is { } cached && cached.Generation == Interlocked.Read(ref _generation) && time.GetUtcNow() - cached.At < Freshness)
         {
             return cached.Models;
         }
 
+        var generation = Interlocked.Read(ref _generation);
         var index = await triton.GetRepositoryIndexAsync(cancellationToken: cancellationToken);
         var models = new Dictionary<string, NodeModel>(StringComparer.Ordinal);
         foreach (var entry in index)
@@ -56,12 +60,16 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, LoadJo
 
         AddJobs(models);
         var list = models.Values.OrderBy(model => model.Id, StringComparer.Ordinal).ToList();
-        _cached = new Snapshot(time.GetUtcNow(), list);
+        _cached = new Snapshot(time.GetUtcNow(), generation, list);
         return list;
     }
 
     /// <summary>Forgets the cached list, after a job changed what the node serves.</summary>
-    public void Invalidate() => _cached = null;
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _cached = null;
+    }
 
     /// <summary>
     /// A model being deployed shows its job's phase unless Triton already serves a version of it; a model whose last
@@ -98,5 +106,5 @@ public sealed class NodeModels(TritonClient triton, ModelCatalog catalog, LoadJo
     public async Task<NodeModel?> FindAsync(string id, CancellationToken cancellationToken) =>
         (await ListAsync(cancellationToken)).FirstOrDefault(model => model.Id == id);
 
-    private sealed record Snapshot(DateTimeOffset At, IReadOnlyList<NodeModel> Models);
+    private sealed record Snapshot(DateTimeOffset At, long Generation, IReadOnlyList<NodeModel> Models);
 }

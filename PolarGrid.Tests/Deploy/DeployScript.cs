@@ -15,7 +15,7 @@ public static class DeployScript
     private static readonly string[] Scrubbed =
         ["KUBECONFIG", "KUBECTL", "DOTNET", "MICROK8S", "HF_TOKEN", "BASH_ENV", "ENV", "SHELLOPTS"];
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public static string PathOf(string script) => Path.Combine(RepositoryRoot, "deploy", script);
 
@@ -23,14 +23,7 @@ public static class DeployScript
         IReadOnlyDictionary<string, string?> environment, bool trace = false)
     {
         using var home = new ScratchDirectory("polargrid-deploy-home");
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot,
-        };
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = RepositoryRoot };
         foreach (var name in start.Environment.Keys.ToList())
         {
             if (Scrubbed.Contains(name) || name.StartsWith("POLARGRID_", StringComparison.Ordinal))
@@ -53,33 +46,8 @@ public static class DeployScript
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within {Timeout}: {await stdout}{await stderr}");
-        }
-        return new ScriptResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PolarGrid.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("Cannot find the repository root (PolarGrid.sln) above the test binaries.");
+        var result = await ExternalCommand.RunAsync(start, Timeout);
+        return new ScriptResult(result.ExitCode, result.Output, result.Error);
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class PublishedManifestsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var publish = await CommandLine.RunAsync("dotnet",
+        var publish = await ExternalCommand.RunAsync("dotnet",
             ["run", "--project", Path.Combine(RepositoryPaths.Root, "PolarGrid.AppHost"), "--no-build", "-c", RepositoryPaths.Configuration, "--",
              "--operation", "publish", "--step", "publish", "--output-path", PublishedDirectory],
             RepositoryPaths.Root, TimeSpan.FromMinutes(3));
@@ -41,7 +41,7 @@ public sealed class PublishedManifestsFixture : IAsyncLifetime
             .Append("controlplane").Append(".");
         foreach (var overlay in overlays)
         {
-            var render = await CommandLine.RunAsync("kubectl", ["kustomize", overlay], PublishedDirectory, TimeSpan.FromMinutes(1));
+            var render = await ExternalCommand.RunAsync("kubectl", ["kustomize", overlay], PublishedDirectory, TimeSpan.FromMinutes(1));
             Assert.True(render.ExitCode == 0, $"kubectl kustomize {overlay} failed:\n{render.Error}");
             RenderedText[overlay] = render.Output;
             Rendered[overlay] = KubernetesYaml.LoadAllFromString(render.Output);
