@@ -144,6 +144,12 @@ internal sealed class RoutingTableSource : IDisposable
             var now = _time.GetUtcNow();
             // Our own clock wrote confirmedAt; one in the future is not ours to trust (the signed generated_at is).
             var freshAt = Max(confirmedAt <= now ? confirmedAt : table.GeneratedAt, table.GeneratedAt);
+            if (table.Stale && origin == RoutingTableOrigin.ControlPlane)
+            {
+                // A control plane that lost its database vouches for nothing newer than its last table: answering
+                // must not renew it, or a long database outage would never reach the staleness bound.
+                freshAt = _held is { } current && _table!.Version == table.Version ? Max(current.ConfirmedAt, table.GeneratedAt) : table.GeneratedAt;
+            }
             freshAt = freshAt > now ? now : freshAt;
             if (now - freshAt > _options.MaxStaleness)
             {
@@ -172,7 +178,8 @@ internal sealed class RoutingTableSource : IDisposable
             {
                 return;
             }
-            _held = held = _held with { ConfirmedAt = _time.GetUtcNow() };
+            // Still the stale table: nothing was confirmed (see AcceptAsync).
+            _held = held = _table!.Stale ? _held : _held with { ConfirmedAt = _time.GetUtcNow() };
             _etag = etag ?? _etag;
             UseTableLocked(RoutingTableOrigin.ControlPlane);
         }

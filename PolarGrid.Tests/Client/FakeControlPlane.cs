@@ -64,7 +64,8 @@ public sealed class FakeControlPlane : IAsyncDisposable
 
     /// <summary>Serves <paramref name="table"/> from now on, signed by this control plane's key or by <paramref name="signer"/>.</summary>
     public void Publish(RoutingTable table, RoutingTableSigner? signer = null) =>
-        _published = new Published((signer ?? Signer).Sign(table), $"\"v{table.Version}\"");
+        // As the real one: a stale table (database unreachable) has its own weak tag, so clients see the change once.
+        _published = new Published((signer ?? Signer).Sign(table), table.Stale ? $"W/\"v{table.Version}-stale\"" : $"\"v{table.Version}\"");
 
     private async Task ListenAsync()
     {

@@ -136,6 +136,40 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
+    public async Task AStaleTableFromAControlPlaneWithoutItsDatabaseDoesNotRenewFreshness()
+    {
+        await using var yvr = await FakeNode.StartAsync("yvr", "m1");
+        await using var fallback = await FakeNode.StartAsync("fallback", "m1");
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        var time = new FakeTimeProvider();
+        var table = FakeControlPlane.TableOf(4, time.GetUtcNow(), yvr);
+        controlPlane.Publish(table);
+        var settings = RouterHost.Settings(controlPlane, null, fallback);
+        settings["PolarGrid:Router:MaxStaleness"] = "00:02:00";
+        await using var router = await RouterHost.StartAsync(settings, time);
+        await Eventually.TrueAsync(() => router.Registry.TableVersion == 4, "version 4");
+
+        // The control plane loses Postgres: it keeps answering, with its last table marked stale. The router keeps
+        // using it, but answers (200 once, then 304s) vouch for nothing after generated_at: past the bound, fallback.
+        controlPlane.Publish(table with { Stale = true });
+        var notModified = controlPlane.NotModified;
+        var step = () => time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => controlPlane.NotModified > notModified, "a 304 for the stale table", step);
+        Assert.True(time.GetUtcNow() - table.GeneratedAt < TimeSpan.FromMinutes(2));
+        Assert.Equal(RoutingTableOrigin.ControlPlane, router.Registry.Origin);
+        Assert.Equal((200, "hello from yvr"), await router.ChatAsync("m1"));
+
+        await Eventually.TrueAsync(() => router.Registry.Origin == RoutingTableOrigin.Fallback, "the stale table to expire", step);
+        Assert.True(time.GetUtcNow() - table.GeneratedAt >= TimeSpan.FromMinutes(2));
+        Assert.Equal((200, "hello from fallback"), await router.ChatAsync("m1"));
+
+        // The database is back: a fresh table is vouched for again.
+        controlPlane.Publish(FakeControlPlane.TableOf(5, time.GetUtcNow(), yvr));
+        await Eventually.TrueAsync(() => router.Registry.Origin == RoutingTableOrigin.ControlPlane && router.Registry.TableVersion == 5, "version 5", step);
+        Assert.Equal((200, "hello from yvr"), await router.ChatAsync("m1"));
+    }
+
+    [Fact]
     public async Task RefreshesWithConditionalGetsAndNeverGoesBackToAnOlderVersion()
     {
         using var scratch = new ScratchDirectory("polargrid-client");
