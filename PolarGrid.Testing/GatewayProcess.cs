@@ -12,6 +12,9 @@ public sealed class GatewayProcess(ServiceProcess process) : IAsyncDisposable
     /// <summary>Resident memory of the gateway process now.</summary>
     public long WorkingSetBytes => process.WorkingSetBytes;
 
+    /// <summary>Memory only the gateway process uses (see <see cref="ServiceProcess.PrivateBytes"/>).</summary>
+    public long? PrivateBytes => process.PrivateBytes;
+
     public string Log => process.Log;
 
     public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings) =>

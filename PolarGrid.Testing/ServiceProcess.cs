@@ -34,6 +34,31 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Resident memory only this process uses (Linux: private clean + dirty pages), without the shared pages of the
+    /// runtime's and native libraries' files that the working set also counts; null where the kernel does not say.
+    /// </summary>
+    public long? PrivateBytes
+    {
+        get
+        {
+            var rollup = $"/proc/{_process.Id}/smaps_rollup";
+            if (!File.Exists(rollup))
+            {
+                return null;
+            }
+            long kilobytes = 0;
+            foreach (var line in File.ReadLines(rollup))
+            {
+                if (line.StartsWith("Private_Clean:", StringComparison.Ordinal) || line.StartsWith("Private_Dirty:", StringComparison.Ordinal))
+                {
+                    kilobytes += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            return kilobytes * 1024;
+        }
+    }
+
     public string Log
     {
         get

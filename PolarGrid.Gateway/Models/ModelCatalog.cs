@@ -73,7 +73,7 @@ public sealed class ModelCatalog(IOptions<GatewayOptions> options, ILogger<Model
         {
             var descriptor = JsonSerializer.Deserialize<ModelDescriptor>(File.ReadAllText(descriptorFile), ModelDescriptor.JsonOptions)
                 ?? throw new JsonException("empty descriptor");
-            return descriptor.Kind switch
+            var assets = descriptor.Kind switch
             {
                 ModelKind.Chat => new ServedModelAssets(descriptor, new ChatTokenizer(directory), null),
                 ModelKind.Embeddings => new ServedModelAssets(descriptor, null,
@@ -81,6 +81,11 @@ public sealed class ModelCatalog(IOptions<GatewayOptions> options, ILogger<Model
                 ModelKind.Tensor => new ServedModelAssets(descriptor, null, null),
                 _ => null,
             };
+            if (assets?.Chat is not null)
+            {
+                NativeHeap.Trim();
+            }
+            return assets;
         }
         catch (Exception error) when (error is IOException or JsonException or Microsoft.ML.OnnxRuntimeGenAI.OnnxRuntimeGenAIException or ArgumentException)
         {
