@@ -40,8 +40,10 @@ public sealed class FleetManifests(KubernetesPublishOptions options)
             tree.Add($"{folder}/kustomization.yaml", overlay);
             tree.Add($"{folder}/namespace-gateway.yaml", Namespace(Placement.GatewayNamespace(colo), colo));
             tree.Add($"{folder}/namespace-triton.yaml", Namespace(Placement.TritonNamespace(colo), colo));
-            tree.Add($"{folder}/gateway/kustomization.yaml", gateways.Overlay(gateway, "../../../base/gateway"));
-            tree.Add($"{folder}/triton/networkpolicy-allow-gateway.yaml", NetworkPolicies.GatewayToTriton(TritonManifests.GatewayAccess(triton)));
+            var access = TritonManifests.GatewayAccess(triton);
+            tree.Add($"{folder}/gateway/networkpolicy-allow-triton.yaml", NetworkPolicies.GatewayToTritonEgress(access, Placement.TritonNamespace(colo)));
+            tree.Add($"{folder}/gateway/kustomization.yaml", gateways.Overlay(gateway, "../../../base/gateway", "networkpolicy-allow-triton.yaml"));
+            tree.Add($"{folder}/triton/networkpolicy-allow-gateway.yaml", NetworkPolicies.GatewayToTriton(access));
             tree.Add($"{folder}/triton/kustomization.yaml",
                 tritons.Overlay(triton, Find(KubernetesRole.Sidecar, colo), "../../../base/triton", "networkpolicy-allow-gateway.yaml"));
         }

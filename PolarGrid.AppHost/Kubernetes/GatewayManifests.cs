@@ -24,14 +24,20 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
         yield return ("service.yaml", Service());
         yield return ("ingress.yaml", Ingress());
         yield return ("persistentvolumeclaim.yaml", Conventions.Claim("gateway-data", Component, options.GatewayDataSize));
+        // The internet-facing namespace is closed too: in from the ingress controller, out to DNS, HTTPS and its Triton.
+        yield return ("networkpolicy-default-deny.yaml", NetworkPolicies.DefaultDeny());
+        yield return ("networkpolicy-ingress-controller.yaml", NetworkPolicies.IngressControllerToGateway(options.IngressControllerNamespace, Name, "https"));
+        yield return ("networkpolicy-dns-egress.yaml", NetworkPolicies.DnsEgress(Name));
+        yield return ("networkpolicy-https-egress.yaml", NetworkPolicies.HttpsEgress(Name));
     }
 
     /// <summary>What a colo adds: its namespace, environment, secrets, public host.</summary>
-    public Kustomization Overlay(DeployedResource gateway, string baseFolder)
+    public Kustomization Overlay(DeployedResource gateway, string baseFolder, string tritonPolicyFile)
     {
         var colo = gateway.Colo!;
         var kustomization = new Kustomization { Namespace = Placement.GatewayNamespace(colo) };
         kustomization.Resources.Add(baseFolder);
+        kustomization.Resources.Add(tritonPolicyFile);
         AddColoLabels(kustomization, colo);
         kustomization.ConfigMaps.Add((EnvConfigMap, [.. Environment(gateway)]));
         kustomization.Secrets.Add((SecretName, null, [.. SecretKeys(gateway).Select(key => $"secrets/{key}")]));

@@ -19,6 +19,9 @@ public sealed class KubernetesPublishOptions
     /// <summary>MicroK8s' ingress add-on registers the <c>public</c> class.</summary>
     public string IngressClassName { get; set; } = "public";
 
+    /// <summary>Where the ingress controller runs (MicroK8s' add-on: <c>ingress</c>): the only source the gateway admits.</summary>
+    public string IngressControllerNamespace { get; set; } = "ingress";
+
     /// <summary>
     /// The node folder behind the staging volume. A claim cannot cross namespaces, the gateway and Triton live in two,
     /// and a colo is one bare-metal node: a hostPath is the volume both pods can mount.

@@ -62,6 +62,54 @@ public static class NetworkPolicies
         ],
     });
 
+    /// <summary>The gateway answers the ingress controller only, on its HTTPS port (kubelet probes come from the node).</summary>
+    public static V1NetworkPolicy IngressControllerToGateway(string ingressNamespace, string gatewayName, string portName) => Policy("allow-ingress-controller", new V1NetworkPolicySpec
+    {
+        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(gatewayName) },
+        PolicyTypes = ["Ingress"],
+        Ingress =
+        [
+            new V1NetworkPolicyIngressRule
+            {
+                FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = ingressNamespace } } }],
+                Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = portName }],
+            },
+        ],
+    });
+
+    /// <summary>
+    /// What the gateway may call besides name lookups: HTTPS anywhere (the Hugging Face Hub and its CDN); its own
+    /// Triton is admitted by <see cref="GatewayToTritonEgress"/> in the colo's overlay.
+    /// </summary>
+    public static V1NetworkPolicy HttpsEgress(string podName) => Policy("allow-https-egress", new V1NetworkPolicySpec
+    {
+        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(podName) },
+        PolicyTypes = ["Egress"],
+        Egress = [new V1NetworkPolicyEgressRule { Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = 443 }] }],
+    });
+
+    /// <summary>The gateway's way out to its own colo's Triton, on the gRPC port only.</summary>
+    public static V1NetworkPolicy GatewayToTritonEgress(GatewayAccess access, string tritonNamespace) => Policy("allow-triton-egress", new V1NetworkPolicySpec
+    {
+        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(access.GatewayName) },
+        PolicyTypes = ["Egress"],
+        Egress =
+        [
+            new V1NetworkPolicyEgressRule
+            {
+                To =
+                [
+                    new V1NetworkPolicyPeer
+                    {
+                        NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = tritonNamespace } },
+                        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(access.TritonName) },
+                    },
+                ],
+                Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = access.Port }],
+            },
+        ],
+    });
+
     /// <summary>Postgres answers the control plane's pods only.</summary>
     public static V1NetworkPolicy DatabaseAccess(string databaseName, string clientName, int port) => Policy("allow-controlplane-postgres", new V1NetworkPolicySpec
     {

@@ -98,6 +98,22 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
             Assert.All(egress, p => Assert.Equal("53", p.Port.Value));
         }
 
+        // The gateway's namespace is closed as well: in from the ingress controller only, out to DNS, HTTPS and its Triton.
+        foreach (var colo in fixture.Colos)
+        {
+            var gatewayNamespace = $"polargrid-{colo}-gateway";
+            var policies = fixture.Rendered[$"colos/{colo}"].OfType<V1NetworkPolicy>().Where(p => p.Metadata.NamespaceProperty == gatewayNamespace).ToList();
+            var deny = Assert.Single(policies, p => p.Spec.PodSelector.MatchLabels is null or { Count: 0 });
+            Assert.Equal(["Egress", "Ingress"], deny.Spec.PolicyTypes.Order());
+            var admitted = Assert.Single(policies.Where(p => p.Spec.Ingress is not null).SelectMany(p => p.Spec.Ingress));
+            Assert.Equal("ingress", Assert.Single(admitted.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+            Assert.Equal("https", Assert.Single(admitted.Ports).Port.Value);
+            var egress = policies.Where(p => p.Spec.Egress is not null).SelectMany(p => p.Spec.Egress).ToList();
+            Assert.Equal(["443", "53", "53", "8001"], egress.SelectMany(e => e.Ports).Select(p => p.Port.Value).Order(StringComparer.Ordinal));
+            var toTriton = Assert.Single(egress, e => e.Ports.Any(p => p.Port.Value == "8001"));
+            Assert.Equal($"polargrid-{colo}-triton", Assert.Single(toTriton.To).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        }
+
         // Nothing outside a cluster reaches Triton: no Ingress routes to it and no Service of the fleet is exposed on nodes.
         var all = fixture.Rendered["."];
         Assert.DoesNotContain(all.OfType<V1Ingress>().SelectMany(i => i.Spec.Rules).SelectMany(r => r.Http.Paths), p => p.Backend.Service.Name == "triton");
