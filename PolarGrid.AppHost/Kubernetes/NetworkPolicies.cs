@@ -27,7 +27,7 @@ public static class NetworkPolicies
                 [
                     new V1NetworkPolicyPeer
                     {
-                        NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = "kube-system" } },
+                        NamespaceSelector = NamespaceNamed("kube-system"),
                         PodSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["k8s-app"] = "kube-dns" } },
                     },
                 ],
@@ -49,14 +49,7 @@ public static class NetworkPolicies
         [
             new V1NetworkPolicyIngressRule
             {
-                FromProperty =
-                [
-                    new V1NetworkPolicyPeer
-                    {
-                        NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = access.GatewayNamespace } },
-                        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(access.GatewayName) },
-                    },
-                ],
+                FromProperty = [PodsIn(access.GatewayNamespace, access.GatewayName)],
                 Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = access.Port }],
             },
         ],
@@ -71,7 +64,7 @@ public static class NetworkPolicies
         [
             new V1NetworkPolicyIngressRule
             {
-                FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = ingressNamespace } } }],
+                FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(ingressNamespace) }],
                 Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = portName }],
             },
         ],
@@ -97,14 +90,7 @@ public static class NetworkPolicies
         [
             new V1NetworkPolicyEgressRule
             {
-                To =
-                [
-                    new V1NetworkPolicyPeer
-                    {
-                        NamespaceSelector = new V1LabelSelector { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = tritonNamespace } },
-                        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(access.TritonName) },
-                    },
-                ],
+                To = [PodsIn(tritonNamespace, access.TritonName)],
                 Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = access.Port }],
             },
         ],
@@ -124,6 +110,17 @@ public static class NetworkPolicies
             },
         ],
     });
+
+    /// <summary>Pods named <paramref name="podName"/> in the namespace <paramref name="namespaceName"/>, and no others.</summary>
+    private static V1NetworkPolicyPeer PodsIn(string namespaceName, string podName) => new()
+    {
+        NamespaceSelector = NamespaceNamed(namespaceName),
+        PodSelector = new V1LabelSelector { MatchLabels = Conventions.Selector(podName) },
+    };
+
+    // Kubernetes labels every namespace with its own name; selecting on it needs no label of ours.
+    private static V1LabelSelector NamespaceNamed(string name) =>
+        new() { MatchLabels = new SortedDictionary<string, string> { ["kubernetes.io/metadata.name"] = name } };
 
     private static V1NetworkPolicy Policy(string name, V1NetworkPolicySpec spec) => new()
     {
