@@ -77,7 +77,12 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
             Image = gateway.Image,
             Ports = [new V1ContainerPort { Name = "https", ContainerPort = Placement.GatewayPort, Protocol = "TCP" }],
             EnvFrom = [KubernetesObjects.EnvFrom(EnvConfigMap)],
-            Env = Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
+            Env =
+            [
+                // The .NET base images set ASPNETCORE_HTTP_PORTS=8080; the gateway refuses plain HTTP, so it must not inherit it.
+                new V1EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = "" },
+                .. Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
+            ],
             Resources = Conventions.Resources(options.Resources[Name]),
             StartupProbe = Conventions.HttpProbe("/alive", "https", "HTTPS", period: 2, failures: 30),
             LivenessProbe = Conventions.HttpProbe("/alive", "https", "HTTPS"),

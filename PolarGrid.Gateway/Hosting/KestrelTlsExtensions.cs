@@ -15,7 +15,12 @@ public static class KestrelTlsExtensions
         var urls = (builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? "")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var plain = urls.Where(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)).ToList();
-        if (!tls.AllowPlainHttp && (plain.Count > 0 || builder.Configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 }))
+        if (builder.Configuration["ASPNETCORE_HTTP_PORTS"] is { Length: > 0 } httpPorts)
+        {
+            // The .NET container images set it (8080); a deployment clears it, as the emitted manifests do.
+            plain.Add($"ASPNETCORE_HTTP_PORTS={httpPorts}");
+        }
+        if (!tls.AllowPlainHttp && plain.Count > 0)
         {
             throw new InvalidOperationException(
                 $"Plain HTTP address(es) {string.Join(", ", plain)} are configured but Tls:AllowPlainHttp is false. " +

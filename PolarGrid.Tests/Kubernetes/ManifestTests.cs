@@ -170,6 +170,9 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
         // Secrets reach containers by reference: a secretKeyRef, or a $(VAR) expansion of one.
         var gateway = Deployment(fixture.Colos.First(), "gateway").Spec.Template.Spec.Containers.Single();
         Assert.NotNull(Assert.Single(gateway.Env, e => e.Name == "Auth__SigningKeys__0__Secret").ValueFrom.SecretKeyRef);
+        // HTTPS only: the base image's plain-HTTP port is cleared, or the gateway would refuse to start.
+        Assert.Equal("", Assert.Single(gateway.Env, e => e.Name == "ASPNETCORE_HTTP_PORTS").Value ?? "");
+        Assert.Equal("https://+:8443", ConfigMap(fixture.Colos.First(), "gateway-env")["ASPNETCORE_URLS"]);
         var controlPlane = fixture.Rendered["controlplane"].OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single();
         Assert.Contains("Password=$(POLARGRID_SECRET_POSTGRES_PASSWORD)", Assert.Single(controlPlane.Env, e => e.Name == "ConnectionStrings__polargrid").Value);
 
