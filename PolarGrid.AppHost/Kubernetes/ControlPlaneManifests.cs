@@ -56,7 +56,7 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
             Image = controlPlane.Image,
             Ports = [new V1ContainerPort { Name = "http", ContainerPort = port, Protocol = "TCP" }],
             EnvFrom = [KubernetesObjects.EnvFrom("controlplane-env")],
-            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{port}" }, .. Conventions.SecretEnvironment(SecretName, controlPlane.SecretEnvironment)],
+            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{port}" }, Conventions.ScratchHome(), .. Conventions.SecretEnvironment(SecretName, controlPlane.SecretEnvironment)],
             Resources = Conventions.Resources(options.Resources[Name]),
             LivenessProbe = Conventions.HttpProbe("/alive", "http"),
             ReadinessProbe = Conventions.HttpProbe("/health", "http", period: 5),

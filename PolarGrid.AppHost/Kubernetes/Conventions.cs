@@ -49,6 +49,12 @@ public static class Conventions
         Capabilities = new V1Capabilities { Drop = ["ALL"] },
     };
 
+    /// <summary>
+    /// HOME on the writable scratch volume: with a read-only root file system, what .NET and native libraries keep under
+    /// the home folder (caches, the data-protection key ring) would otherwise fail to be written.
+    /// </summary>
+    public static V1EnvVar ScratchHome() => new() { Name = "HOME", Value = "/tmp" };
+
     public static V1Probe HttpProbe(string path, string port, string scheme = "HTTP", int period = 10, int failures = 3) => new()
     {
         HttpGet = new V1HTTPGetAction { Path = path, Port = port, Scheme = scheme },

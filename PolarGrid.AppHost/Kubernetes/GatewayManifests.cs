@@ -81,6 +81,7 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
             [
                 // The .NET base images set ASPNETCORE_HTTP_PORTS=8080; the gateway refuses plain HTTP, so it must not inherit it.
                 new V1EnvVar { Name = "ASPNETCORE_HTTP_PORTS", Value = "" },
+                Conventions.ScratchHome(),
                 .. Conventions.SecretEnvironment(SecretName, gateway.SecretEnvironment),
             ],
             Resources = Conventions.Resources(options.Resources[Name]),

@@ -77,7 +77,7 @@ public sealed class TritonManifests(KubernetesPublishOptions options)
             Image = sidecar.Image,
             Ports = [new V1ContainerPort { Name = "sidecar-http", ContainerPort = sidecarPort, Protocol = "TCP" }],
             EnvFrom = [KubernetesObjects.EnvFrom(SidecarEnvConfigMap)],
-            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{sidecarPort}" }],
+            Env = [new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{sidecarPort}" }, Conventions.ScratchHome()],
             Resources = Conventions.Resources(options.Resources["sidecar"]),
             LivenessProbe = Conventions.HttpProbe("/alive", "sidecar-http"),
             ReadinessProbe = Conventions.HttpProbe("/health", "sidecar-http"),

@@ -141,6 +141,9 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
                     Assert.NotEqual(0, container.SecurityContext.RunAsUser ?? pod.Spec.SecurityContext.RunAsUser);
                 }
             }
+            // A read-only root: .NET containers keep their home on the writable scratch volume.
+            Assert.All(PodTemplates(objects).SelectMany(p => p.Pod.Spec.Containers).Where(c => c.Image.StartsWith("polargrid/", StringComparison.Ordinal)),
+                c => Assert.Equal("/tmp", Assert.Single(c.Env, e => e.Name == "HOME").Value));
             // Only Triton (its backends write under its home) keeps a writable root file system.
             Assert.All(PodTemplates(objects).SelectMany(p => p.Pod.Spec.Containers).Where(c => c.Name != "triton"),
                 c => Assert.True(c.SecurityContext.ReadOnlyRootFilesystem, $"{overlay} {c.Name}: writable root file system"));
