@@ -16,17 +16,24 @@ public sealed class ControlPlaneSecrets
     /// <summary>The key id local routing tables are signed under (as the local JWT key is "local" too).</summary>
     public const string SigningKeyId = "local";
 
+    /// <summary>The key id deployed control planes sign under; clients pin its public key as <c>TrustedKeys:fleet</c>.</summary>
+    public const string DeployedSigningKeyId = "fleet";
+
     public const string FolderName = "controlplane";
     public const string SigningKeyFile = "routing-signing-key.pem";
     public const string PublicKeyFile = "routing-public.pem";
     public const string AdminKeyFile = "admin-key";
 
-    private ControlPlaneSecrets(IResourceBuilder<ParameterResource> signingKey, IResourceBuilder<ParameterResource> adminKey, string? folder)
+    private ControlPlaneSecrets(IResourceBuilder<ParameterResource> signingKey, IResourceBuilder<ParameterResource> adminKey, string? folder, string keyId)
     {
         SigningKey = signingKey;
         AdminKey = adminKey;
         Folder = folder;
+        KeyId = keyId;
     }
+
+    /// <summary>The key id routing tables are signed under.</summary>
+    public string KeyId { get; }
 
     public IResourceBuilder<ParameterResource> SigningKey { get; }
 
@@ -42,7 +49,8 @@ public sealed class ControlPlaneSecrets
             return new ControlPlaneSecrets(
                 builder.AddParameter("controlplane-signing-key", secret: true).WithKubernetesSecretKey("routing-signing-key.pem"),
                 builder.AddParameter("controlplane-admin-key", secret: true).WithKubernetesSecretKey("admin-key"),
-                folder: null);
+                folder: null,
+                DeployedSigningKeyId);
         }
 
         var folder = Path.Combine(dataRoot, FolderName);
@@ -60,7 +68,8 @@ public sealed class ControlPlaneSecrets
         return new ControlPlaneSecrets(
             builder.AddParameter("controlplane-signing-key", signingKeyPem, secret: true),
             builder.AddParameter("controlplane-admin-key", adminKey, secret: true),
-            folder);
+            folder,
+            SigningKeyId);
     }
 
     public static string NewSigningKeyPem()
@@ -73,6 +82,6 @@ public sealed class ControlPlaneSecrets
     public IResourceBuilder<T> Configure<T>(IResourceBuilder<T> controlPlane) where T : IResourceWithEnvironment =>
         controlPlane
             .WithEnvironment("ControlPlane__SigningKeyPem", SigningKey)
-            .WithEnvironment("ControlPlane__SigningKeyId", SigningKeyId)
+            .WithEnvironment("ControlPlane__SigningKeyId", KeyId)
             .WithEnvironment("ControlPlane__AdminKey", AdminKey);
 }

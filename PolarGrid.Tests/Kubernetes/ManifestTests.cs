@@ -204,6 +204,9 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
             var gatewayEnv = ConfigMap(colo, "gateway-env");
             Assert.Equal($"http://triton.polargrid-{colo}-triton.svc.cluster.local:8001", gatewayEnv["Triton__Endpoint"]);
             Assert.Equal(colo, gatewayEnv["Node__Colo"]);
+            // Deployed gateways accept the fleet's tokens, not the local fleet's.
+            Assert.Equal("polargrid", gatewayEnv["Auth__Issuer"]);
+            Assert.Equal("fleet", gatewayEnv["Auth__SigningKeys__0__Kid"]);
             Assert.Equal("http://127.0.0.1:8001", ConfigMap(colo, "sidecar-env")["Triton__Endpoint"]);
         }
         // The control plane pulls each node through its public URL, as any client would.
