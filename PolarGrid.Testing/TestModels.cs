@@ -12,14 +12,7 @@ public static class TestModels
             {
                 return configured;
             }
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "PolarGrid.sln")))
-                {
-                    return Path.Combine(directory.Parent!.FullName, "shared");
-                }
-            }
-            throw new DirectoryNotFoundException("Cannot find the repository root (PolarGrid.sln) above the test binaries.");
+            return Path.Combine(Path.GetDirectoryName(RepositoryPaths.Root)!, "shared");
         }
     }
 

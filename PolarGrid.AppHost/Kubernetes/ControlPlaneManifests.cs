@@ -38,7 +38,7 @@ public sealed class ControlPlaneManifests(KubernetesPublishOptions options)
         kustomization.Resources.Add(databaseBase);
         kustomization.ConfigMaps.Add(("controlplane-env", [.. controlPlane.LiteralEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal)]));
         kustomization.ConfigMaps.Add(("postgres-env", [.. database.LiteralEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal)]));
-        var keys = GatewayManifests.SecretKeys(controlPlane).Union(GatewayManifests.SecretKeys(database)).Order(StringComparer.Ordinal);
+        var keys = controlPlane.SecretKeys.Union(database.SecretKeys).Order(StringComparer.Ordinal);
         kustomization.Secrets.Add((SecretName, null, [.. keys.Select(key => $"secrets/{key}")]));
         kustomization.Secrets.Add((TlsSecretName, "kubernetes.io/tls", ["tls.crt=secrets/tls.crt", "tls.key=secrets/tls.key"]));
         return kustomization;

@@ -20,4 +20,8 @@ public sealed record DeployedResource(
         Environment.Where(e => e.Value.IsLiteral).Select(e => KeyValuePair.Create(e.Key, e.Value.Text));
 
     public IEnumerable<KeyValuePair<string, ManifestValue>> SecretEnvironment => Environment.Where(e => !e.Value.IsLiteral);
+
+    /// <summary>The keys of its workload's Secret that its environment reads.</summary>
+    public IEnumerable<string> SecretKeys =>
+        SecretEnvironment.SelectMany(e => e.Value.Secrets).Select(s => s.Key).Distinct().Order(StringComparer.Ordinal);
 }

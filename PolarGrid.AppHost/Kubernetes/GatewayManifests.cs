@@ -38,9 +38,9 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
         var kustomization = new Kustomization { Namespace = Placement.GatewayNamespace(colo) };
         kustomization.Resources.Add(baseFolder);
         kustomization.Resources.Add(tritonPolicyFile);
-        AddColoLabels(kustomization, colo);
+        kustomization.AddColoLabels(colo);
         kustomization.ConfigMaps.Add((EnvConfigMap, [.. Environment(gateway)]));
-        kustomization.Secrets.Add((SecretName, null, [.. SecretKeys(gateway).Select(key => $"secrets/{key}")]));
+        kustomization.Secrets.Add((SecretName, null, [.. gateway.SecretKeys.Select(key => $"secrets/{key}")]));
         kustomization.Secrets.Add((TlsSecretName, "kubernetes.io/tls", ["tls.crt=secrets/tls.crt", "tls.key=secrets/tls.key"]));
         var host = options.GatewayHost(colo);
         kustomization.Patches.Add(("Ingress", Name,
@@ -50,15 +50,6 @@ public sealed class GatewayManifests(KubernetesPublishOptions options)
         ]));
         return kustomization;
     }
-
-    public static void AddColoLabels(Kustomization kustomization, string colo)
-    {
-        kustomization.Labels["app.kubernetes.io/instance"] = colo;
-        kustomization.Labels["polargrid.io/colo"] = colo;
-    }
-
-    public static IEnumerable<string> SecretKeys(DeployedResource resource) =>
-        resource.SecretEnvironment.SelectMany(e => e.Value.Secrets).Select(s => s.Key).Distinct().Order(StringComparer.Ordinal);
 
     /// <summary>The gateway's literal environment, plus where it listens and finds its certificate on the cluster.</summary>
     private static IEnumerable<KeyValuePair<string, string>> Environment(DeployedResource gateway) =>

@@ -16,6 +16,13 @@ public sealed class Kustomization
 
     public List<(string Kind, string Name, IReadOnlyList<object> Operations)> Patches { get; } = [];
 
+    /// <summary>Marks every object and pod of a colo's overlay with the colo.</summary>
+    public void AddColoLabels(string colo)
+    {
+        Labels["app.kubernetes.io/instance"] = colo;
+        Labels["polargrid.io/colo"] = colo;
+    }
+
     public Dictionary<string, object?> ToYamlObject()
     {
         var yaml = new Dictionary<string, object?>

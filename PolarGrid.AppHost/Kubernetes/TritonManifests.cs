@@ -29,7 +29,7 @@ public sealed class TritonManifests(KubernetesPublishOptions options)
         var kustomization = new Kustomization { Namespace = Placement.TritonNamespace(colo) };
         kustomization.Resources.Add(baseFolder);
         kustomization.Resources.Add(gatewayPolicyFile);
-        GatewayManifests.AddColoLabels(kustomization, colo);
+        kustomization.AddColoLabels(colo);
         kustomization.ConfigMaps.Add((SidecarEnvConfigMap, [.. sidecar.LiteralEnvironment.OrderBy(e => e.Key, StringComparer.Ordinal)]));
         // Triton's command line names the colo (--id), so it is the overlay's.
         kustomization.Patches.Add(("Deployment", Name,
