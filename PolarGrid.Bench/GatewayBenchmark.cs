@@ -18,7 +18,7 @@ public static class GatewayBenchmark
     private const string Model = "llama";
     private const int MaxTokens = 8;
 
-    public static async Task RunAsync(int concurrency, int requestsPerClient, int streams)
+    public static async Task RunAsync(int concurrency, int requestsPerClient, int streams, string? gatewayExecutable)
     {
         using var root = new ScratchDirectory("polargrid-bench-gateway");
         var repository = Path.Combine(root.Path, "repository");
@@ -42,7 +42,8 @@ public static class GatewayBenchmark
             $"--Triton:Endpoint={server.GrpcAddress}", "--Tls:AllowPlainHttp=true",
             "--Auth:SigningKeys:0:Kid=bench", "--Auth:SigningKeys:0:Algorithm=HS256", $"--Auth:SigningKeys:0:Secret={secret}",
             "--RateLimits:Tiers:default:RequestsPerMinute=100000000", "--RateLimits:Tiers:default:TokensPerMinute=2000000000",
-        ]);
+        ], gatewayExecutable);
+        Console.WriteLine($"Gateway: {gatewayExecutable ?? "PolarGrid.Gateway.dll (JIT)"}");
         var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Secret = secret }),
             "bench", [Scopes.Inference], TimeSpan.FromHours(1));
         using var http = gateway.CreateClient(token);

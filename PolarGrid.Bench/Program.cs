@@ -11,7 +11,8 @@ switch (name)
         await GenerationThroughputBenchmark.RunAsync(tokens: Argument(args, 1, 1000), runs: Argument(args, 2, 5));
         break;
     case "gateway":
-        await GatewayBenchmark.RunAsync(concurrency: Argument(args, 1, 64), requestsPerClient: Argument(args, 2, 20), streams: Argument(args, 3, 200));
+        await GatewayBenchmark.RunAsync(concurrency: Argument(args, 1, 64), requestsPerClient: Argument(args, 2, 20), streams: Argument(args, 3, 200),
+            gatewayExecutable: args.Length > 4 ? Path.GetFullPath(args[4]) : null);
         break;
     case "hub":
         await HubDownloadBenchmark.RunAsync(megabytes: Argument(args, 1, 1024), rounds: Argument(args, 2, 3));
@@ -30,7 +31,8 @@ switch (name)
         Console.WriteLine("usage: dotnet run -c Release --project PolarGrid.Bench -- <benchmark> [arguments]");
         Console.WriteLine("  minilm [iterations]          MiniLM ModelInfer over gRPC vs the bare ONNX Runtime call");
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
-        Console.WriteLine("  gateway [clients] [requests] [streams]   gateway tax, TTFT, throughput and memory vs direct gRPC");
+        Console.WriteLine("  gateway [clients] [requests] [streams] [gateway executable]   gateway tax, TTFT, throughput and memory vs direct gRPC");
+        Console.WriteLine("                               (executable: a published gateway, e.g. the native one from dotnet publish -r linux-x64)");
         Console.WriteLine("  router [selections] [requests]   node selection among 100 nodes, and the router's added latency per request");
         Console.WriteLine("  colo-kill [req/s] [s before] [s after] [chat|models]   the real local fleet under load through the router, nearest colo's gateway killed");
         Console.WriteLine("  deploy [runs]                API call to ready for the tiny LLM on a node of real processes");

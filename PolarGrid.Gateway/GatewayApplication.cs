@@ -44,6 +44,9 @@ public static class GatewayApplication
         builder.AddModelDeployment();
         builder.Services.AddOptions<FaultOptions>().Bind(builder.Configuration.GetSection(FaultOptions.SectionName));
         builder.Services.AddSingleton<FaultState>();
+        // The faults API's body is bound by the framework: its metadata must be in the HTTP JSON options (natively
+        // compiled, there is no reflection to fall back on).
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, FaultsJsonContext.Default));
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
             .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name)

@@ -1,3 +1,5 @@
+using System.Collections;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,23 +10,41 @@ namespace Microsoft.Extensions.Hosting;
 /// Writes a health report as JSON so that operators, tests and the control plane's collector read each check's
 /// status and data instead of the bare word that ASP.NET Core writes by default.
 /// </summary>
+/// <remarks>
+/// Written by hand rather than serialised: a check's data is an open bag of objects, which reflection-based
+/// serialisation would need (and an ahead-of-time compiled gateway does not have).
+/// </remarks>
 public static class HealthReportJsonWriter
 {
-    public static Task WriteAsync(HttpContext context, HealthReport report)
+    public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
 
-        var checks = report.Entries.ToDictionary(
-            entry => entry.Key,
-            entry => new HealthCheckEntry(
-                ToWireStatus(entry.Value.Status),
-                entry.Value.Description,
-                entry.Value.Duration.TotalMilliseconds,
-                entry.Value.Data.Count == 0 ? null : entry.Value.Data));
-
-        var body = new HealthReportBody(ToWireStatus(report.Status), report.TotalDuration.TotalMilliseconds, checks);
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonOptions, context.RequestAborted);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("status", ToWireStatus(report.Status));
+        writer.WriteNumber("totalDurationMs", report.TotalDuration.TotalMilliseconds);
+        writer.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("status", ToWireStatus(entry.Status));
+            if (entry.Description is { } description)
+            {
+                writer.WriteString("description", description);
+            }
+            writer.WriteNumber("durationMs", entry.Duration.TotalMilliseconds);
+            if (entry.Data.Count > 0)
+            {
+                writer.WritePropertyName("data");
+                WriteValue(writer, entry.Data);
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
     }
 
     private static string ToWireStatus(HealthStatus status) => status switch
@@ -34,14 +54,63 @@ public static class HealthReportJsonWriter
         _ => "unhealthy",
     };
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    /// <summary>Primitives as JSON values, string-keyed maps as objects, other sequences as arrays, the rest as text.</summary>
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
     {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    private sealed record HealthReportBody(
-        string Status, double TotalDurationMs, IReadOnlyDictionary<string, HealthCheckEntry> Checks);
-
-    private sealed record HealthCheckEntry(
-        string Status, string? Description, double DurationMs, IReadOnlyDictionary<string, object>? Data);
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int or long or short or byte or uint or ulong or ushort or sbyte:
+                writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case double or float or decimal:
+                writer.WriteNumberValue(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset moment:
+                writer.WriteStringValue(moment);
+                break;
+            case DateTime moment:
+                writer.WriteStringValue(moment);
+                break;
+            case Enum member:
+                writer.WriteStringValue(member.ToString());
+                break;
+            case IEnumerable<KeyValuePair<string, object>> map:
+                writer.WriteStartObject();
+                foreach (var (key, item) in map)
+                {
+                    writer.WritePropertyName(key);
+                    WriteValue(writer, item);
+                }
+                writer.WriteEndObject();
+                break;
+            case IEnumerable<KeyValuePair<string, string>> map:
+                writer.WriteStartObject();
+                foreach (var (key, item) in map)
+                {
+                    writer.WriteString(key, item);
+                }
+                writer.WriteEndObject();
+                break;
+            case IEnumerable items:
+                writer.WriteStartArray();
+                foreach (var item in items)
+                {
+                    WriteValue(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
 }

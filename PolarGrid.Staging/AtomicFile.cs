@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PolarGrid.Staging;
 
@@ -7,7 +8,7 @@ namespace PolarGrid.Staging;
 public static class AtomicFile
 {
     /// <summary>Serialises to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over.</summary>
-    public static async Task WriteJsonAsync<T>(string path, T value, CancellationToken cancellationToken, JsonSerializerOptions? options = null)
+    public static async Task WriteJsonAsync<T>(string path, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
@@ -15,7 +16,7 @@ public static class AtomicFile
         {
             await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
             {
-                await JsonSerializer.SerializeAsync(stream, value, options ?? StagingJson.Options, cancellationToken);
+                await JsonSerializer.SerializeAsync(stream, value, typeInfo, cancellationToken);
                 // Durable before it becomes visible: a rename can reach the disk before the data otherwise.
                 stream.Flush(flushToDisk: true);
             }

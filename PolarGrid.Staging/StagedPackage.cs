@@ -34,12 +34,12 @@ public sealed record StagedPackage(
     public static async Task<StagedPackage> ReadAsync(string packageDirectory, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(StagingLayout.ManifestIn(packageDirectory));
-        return await JsonSerializer.DeserializeAsync<StagedPackage>(stream, StagingJson.Options, cancellationToken)
+        return await JsonSerializer.DeserializeAsync(stream, StagingJsonContext.Default.StagedPackage, cancellationToken)
             ?? throw new JsonException($"{StagingLayout.PackageFileName} is empty.");
     }
 
     public Task WriteAsync(string packageDirectory, CancellationToken cancellationToken) =>
-        AtomicFile.WriteJsonAsync(StagingLayout.ManifestIn(packageDirectory), this, cancellationToken);
+        AtomicFile.WriteJsonAsync(StagingLayout.ManifestIn(packageDirectory), this, StagingJsonContext.Default.StagedPackage, cancellationToken);
 }
 
 public enum PackageState
@@ -68,7 +68,7 @@ public sealed record PackageResult(
         try
         {
             await using var stream = File.OpenRead(layout.ResultFor(jobId));
-            return await JsonSerializer.DeserializeAsync<PackageResult>(stream, StagingJson.Options, cancellationToken);
+            return await JsonSerializer.DeserializeAsync(stream, StagingJsonContext.Default.PackageResult, cancellationToken);
         }
         catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -77,14 +77,19 @@ public sealed record PackageResult(
     }
 
     public Task WriteAsync(StagingLayout layout, CancellationToken cancellationToken) =>
-        AtomicFile.WriteJsonAsync(layout.ResultFor(JobId), this, cancellationToken);
+        AtomicFile.WriteJsonAsync(layout.ResultFor(JobId), this, StagingJsonContext.Default.PackageResult, cancellationToken);
 }
 
-public static class StagingJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-}
+/// <summary>
+/// The staging volume's JSON (package manifests, results): camelCase, enums as camelCase strings, indented for people
+/// reading the volume. Source-generated, so the gateway can be compiled ahead of time.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true,
+    Converters = [typeof(CamelCaseEnumConverter<PackageAction>), typeof(CamelCaseEnumConverter<PackageState>)])]
+[JsonSerializable(typeof(StagedPackage))]
+[JsonSerializable(typeof(PackageResult))]
+public sealed partial class StagingJsonContext : JsonSerializerContext;
+
+/// <summary>An enum written as its camelCase name, usable where a converter type must have a parameterless constructor.</summary>
+public sealed class CamelCaseEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.CamelCase)
+    where TEnum : struct, Enum;

@@ -17,8 +17,9 @@ public sealed class GatewayProcess(ServiceProcess process) : IAsyncDisposable
 
     public string Log => process.Log;
 
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings) =>
-        new(await ServiceProcess.StartAsync("PolarGrid.Gateway", ["--Logging:LogLevel:Default=Warning"], settings));
+    /// <param name="executable">A published gateway to run instead of the build beside the caller, e.g. the native one.</param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings, string? executable = null) =>
+        new(await ServiceProcess.StartAsync("PolarGrid.Gateway", ["--Logging:LogLevel:Default=Warning"], settings, executable));
 
     public HttpClient CreateClient(string token, int maxConnections = 1024)
     {

@@ -72,17 +72,22 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <param name="assembly">The service's assembly name, e.g. <c>PolarGrid.Gateway</c>, copied beside the tests.</param>
     /// <param name="settings">Command-line settings after the URL and the given log levels, so they can override them.</param>
-    public static async Task<ServiceProcess> StartAsync(string assembly, IEnumerable<string> logLevels, IEnumerable<string> settings)
+    /// <param name="executable">A published build of the service to run instead (e.g. compiled ahead of time).</param>
+    public static async Task<ServiceProcess> StartAsync(string assembly, IEnumerable<string> logLevels, IEnumerable<string> settings,
+        string? executable = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         start.Environment["OTEL_SDK_DISABLED"] = "true";
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{assembly}.dll"));
+        if (executable is null)
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, $"{assembly}.dll"));
+        }
         start.ArgumentList.Add($"--urls={address}");
         foreach (var argument in logLevels.Concat(settings))
         {

@@ -22,7 +22,7 @@ public sealed class GatewayAssets(ModelCatalog catalog, ILogger<GatewayAssets> l
         {
             File.Copy(file, Path.Combine(pending, Path.GetFileName(file)), overwrite: true);
         }
-        await AtomicFile.WriteJsonAsync(Path.Combine(pending, ModelDescriptor.FileName), descriptor, cancellationToken, ModelDescriptor.JsonOptions);
+        await AtomicFile.WriteJsonAsync(Path.Combine(pending, ModelDescriptor.FileName), descriptor, ModelDescriptorJsonContext.Default.ModelDescriptor, cancellationToken);
     }
 
     /// <summary>Puts the prepared assets in place of the current ones. Idempotent, so a restarted job can repeat it.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using PolarGrid.Conversion;
 using PolarGrid.Staging;
 
 namespace PolarGrid.Gateway.Deployment;
@@ -12,12 +13,6 @@ namespace PolarGrid.Gateway.Deployment;
 /// </summary>
 public sealed class LoadJobStore
 {
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     private readonly ConcurrentDictionary<string, LoadJob> _jobs = new(StringComparer.Ordinal);
 
     // One writer at a time: a job's file must never be replaced by an older state written late.
@@ -34,7 +29,7 @@ public sealed class LoadJobStore
         {
             try
             {
-                if (JsonSerializer.Deserialize<LoadJob>(File.ReadAllText(file), JsonOptions) is { } job && StagingNames.IsValidJobId(job.Id))
+                if (JsonSerializer.Deserialize(File.ReadAllText(file), LoadJobJsonContext.Default.LoadJob) is { } job && StagingNames.IsValidJobId(job.Id))
                 {
                     _jobs[job.Id] = job;
                 }
@@ -58,7 +53,7 @@ public sealed class LoadJobStore
         try
         {
             _jobs[job.Id] = job;
-            await AtomicFile.WriteJsonAsync(PathOf(job.Id), job, cancellationToken, JsonOptions);
+            await AtomicFile.WriteJsonAsync(PathOf(job.Id), job, LoadJobJsonContext.Default.LoadJob, cancellationToken);
         }
         finally
         {
@@ -76,7 +71,7 @@ public sealed class LoadJobStore
         try
         {
             var job = _jobs.AddOrUpdate(id, _ => throw new KeyNotFoundException(id), (_, current) => change(current));
-            await AtomicFile.WriteJsonAsync(PathOf(job.Id), job, cancellationToken, JsonOptions);
+            await AtomicFile.WriteJsonAsync(PathOf(job.Id), job, LoadJobJsonContext.Default.LoadJob, cancellationToken);
             _logger.LogDebug("Job {Job} is {Phase}", job.Id, job.Phase);
             return job;
         }
@@ -88,3 +83,13 @@ public sealed class LoadJobStore
 
     private string PathOf(string id) => Path.Combine(_directory, StagingNames.RequireJobId(id) + ".json");
 }
+
+/// <summary>A job's file: enums as camelCase names, like every other file on the node's volumes.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, Converters =
+[
+    typeof(CamelCaseEnumConverter<JobPhase>), typeof(CamelCaseEnumConverter<JobAction>),
+    typeof(CamelCaseEnumConverter<ModelFormat>), typeof(CamelCaseEnumConverter<FileRole>),
+    typeof(CamelCaseEnumConverter<TritonFlavour>), typeof(CamelCaseEnumConverter<DeviceKind>),
+])]
+[JsonSerializable(typeof(LoadJob))]
+internal sealed partial class LoadJobJsonContext : JsonSerializerContext;

@@ -28,11 +28,7 @@ public sealed class ChatTokenizer : IDisposable
 
     public (string Prompt, int Tokens) Render(IReadOnlyList<PromptMessage> messages)
     {
-        var json = JsonSerializer.Serialize(messages.Select(message => new Dictionary<string, string>
-        {
-            ["role"] = message.Role,
-            ["content"] = message.Content,
-        }));
+        var json = MessagesJson(messages);
         lock (_gate)
         {
             string prompt;
@@ -50,6 +46,25 @@ public sealed class ChatTokenizer : IDisposable
     }
 
     public void Dispose() => _tokenizer.Dispose();
+
+    // The template engine's input: [{"role":…,"content":…}, …].
+    private static string MessagesJson(IReadOnlyList<PromptMessage> messages)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var message in messages)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("role", message.Role);
+                writer.WriteString("content", message.Content);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }
 
 /// <summary>onnxruntime-genai's process-wide state, created once when the first tokenizer needs it.</summary>

@@ -71,7 +71,7 @@ public sealed class ModelCatalog(IOptions<GatewayOptions> options, ILogger<Model
 
         try
         {
-            var descriptor = JsonSerializer.Deserialize<ModelDescriptor>(File.ReadAllText(descriptorFile), ModelDescriptor.JsonOptions)
+            var descriptor = JsonSerializer.Deserialize(File.ReadAllText(descriptorFile), ModelDescriptorJsonContext.Default.ModelDescriptor)
                 ?? throw new JsonException("empty descriptor");
             var assets = descriptor.Kind switch
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PolarGrid.Staging;
 
 namespace PolarGrid.Gateway.Models;
 
@@ -46,10 +47,8 @@ public sealed record ModelDescriptor(
     [property: JsonPropertyName("embedding")] EmbeddingSettings? Embedding = null)
 {
     public const string FileName = "model.json";
-
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, Converters = [typeof(CamelCaseEnumConverter<ModelKind>)])]
+[JsonSerializable(typeof(ModelDescriptor))]
+public sealed partial class ModelDescriptorJsonContext : JsonSerializerContext;

@@ -17,11 +17,7 @@ public sealed class ModelsHealthCheck(NodeModels models) : IHealthCheck
         try
         {
             var list = await models.ListAsync(cancellationToken);
-            var data = list.ToDictionary(
-                model => model.Id,
-                model => (object)(model.Reason is null
-                    ? new { state = model.State, kind = model.Kind.ToWire() }
-                    : new { state = model.State, kind = model.Kind.ToWire(), reason = model.Reason }));
+            var data = list.ToDictionary(model => model.Id, model => (object)Describe(model));
             return HealthCheckResult.Healthy($"{list.Count(model => model.State == NodeModel.Ready)} of {list.Count} models ready.", data);
         }
         catch (RpcException error)
@@ -29,5 +25,19 @@ public sealed class ModelsHealthCheck(NodeModels models) : IHealthCheck
             // Triton's own check reports the outage; the model list is simply unknown meanwhile.
             return HealthCheckResult.Healthy($"Model states unknown: Triton did not answer ({error.StatusCode}).");
         }
+    }
+
+    private static Dictionary<string, string> Describe(NodeModel model)
+    {
+        var description = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["state"] = model.State,
+            ["kind"] = model.Kind.ToWire(),
+        };
+        if (model.Reason is { } reason)
+        {
+            description["reason"] = reason;
+        }
+        return description;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PolarGrid.Staging;
 
 namespace PolarGrid.Sidecar.Repository;
@@ -11,11 +12,15 @@ namespace PolarGrid.Sidecar.Repository;
 /// <param name="PreviousConfig">The <c>config.pbtxt</c> text the job replaces; null when there was none.</param>
 public sealed record InstallJournal(string JobId, string Model, long Version, bool NewModel, string? PreviousConfig);
 
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(InstallJournal))]
+internal sealed partial class InstallJournalJsonContext : JsonSerializerContext;
+
 /// <summary>The journals, one file per job under <c>&lt;repository&gt;/.sidecar/</c> (a dot folder, so Triton ignores it).</summary>
 public sealed class InstallJournals(ModelRepositoryFolder repository, ILogger<InstallJournals> logger)
 {
     public Task WriteAsync(InstallJournal journal, CancellationToken cancellationToken) =>
-        AtomicFile.WriteJsonAsync(PathFor(journal.JobId), journal, cancellationToken);
+        AtomicFile.WriteJsonAsync(PathFor(journal.JobId), journal, InstallJournalJsonContext.Default.InstallJournal, cancellationToken);
 
     public void Delete(string jobId) => File.Delete(PathFor(jobId));
 
@@ -37,7 +42,7 @@ public sealed class InstallJournals(ModelRepositoryFolder repository, ILogger<In
             try
             {
                 await using var stream = File.OpenRead(path);
-                if (await JsonSerializer.DeserializeAsync<InstallJournal>(stream, StagingJson.Options, cancellationToken) is { } journal &&
+                if (await JsonSerializer.DeserializeAsync(stream, InstallJournalJsonContext.Default.InstallJournal, cancellationToken) is { } journal &&
                     StagingNames.IsValidJobId(journal.JobId) && StagingNames.IsValidModelName(journal.Model))
                 {
                     journals.Add(journal);

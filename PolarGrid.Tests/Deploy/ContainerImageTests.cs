@@ -10,11 +10,12 @@ namespace PolarGrid.Tests.Deploy;
 public sealed class ContainerImageTests
 {
     [Theory]
-    [InlineData("PolarGrid.Gateway", "polargrid/gateway", "8443")]
-    [InlineData("PolarGrid.Sidecar", "polargrid/sidecar", "8080")]
-    [InlineData("PolarGrid.ControlPlane", "polargrid/controlplane", "8080")]
-    public async Task The_image_is_named_for_the_manifests_runs_as_non_root_on_aspnet_and_exposes_its_port(
-        string project, string repository, string port)
+    // The gateway is published natively, so its image needs the runtime's dependencies, not the runtime.
+    [InlineData("PolarGrid.Gateway", "polargrid/gateway", "mcr.microsoft.com/dotnet/runtime-deps:10.0", "8443")]
+    [InlineData("PolarGrid.Sidecar", "polargrid/sidecar", "mcr.microsoft.com/dotnet/aspnet:10.0", "8080")]
+    [InlineData("PolarGrid.ControlPlane", "polargrid/controlplane", "mcr.microsoft.com/dotnet/aspnet:10.0", "8080")]
+    public async Task The_image_is_named_for_the_manifests_runs_as_non_root_on_its_base_image_and_exposes_its_port(
+        string project, string repository, string baseImage, string port)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,8 +39,8 @@ public sealed class ContainerImageTests
         using var json = JsonDocument.Parse(await output);
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal(repository, properties.GetProperty("ContainerRepository").GetString());
-        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", properties.GetProperty("ContainerBaseImage").GetString());
-        // The aspnet image's "app" user by number, which Kubernetes' runAsNonRoot can check.
+        Assert.Equal(baseImage, properties.GetProperty("ContainerBaseImage").GetString());
+        // The base images' "app" user by number, which Kubernetes' runAsNonRoot can check.
         Assert.Equal("1654", properties.GetProperty("ContainerUser").GetString());
         Assert.Equal("true", properties.GetProperty("EnableSdkContainerSupport").GetString());
         var ports = json.RootElement.GetProperty("Items").GetProperty("ContainerPort").EnumerateArray()
