@@ -65,11 +65,17 @@ internal sealed class PartialFile : IAsyncDisposable
         }
     }
 
+    /// <summary>Feeds the hash with bytes about to be written by <see cref="WriteHashedAsync"/>, in the same order.</summary>
+    public void Hash(ReadOnlySpan<byte> data) => Hasher.Append(data);
+
+    /// <summary>
+    /// Appends bytes already given to <see cref="Hash"/>. A failed write ends the download, and the next one re-hashes
+    /// what is on disk, so the hash never has to be unwound.
+    /// </summary>
     // Once per chunk: a pooled state machine keeps a long download from allocating on every await.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async ValueTask WriteHashedAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        Hasher.Append(data.Span);
         await _stream.WriteAsync(data, cancellationToken);
         Length += data.Length;
         Received += data.Length;
