@@ -92,11 +92,13 @@ public static class HealthReportJsonWriter
                 }
                 writer.WriteEndObject();
                 break;
-            case IEnumerable<KeyValuePair<string, string>> map:
+            case IDictionary map:
+                // Any other dictionary (string to string, to numbers, …): its keys as text.
                 writer.WriteStartObject();
-                foreach (var (key, item) in map)
+                foreach (DictionaryEntry entry in map)
                 {
-                    writer.WriteString(key, item);
+                    writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "");
+                    WriteValue(writer, entry.Value);
                 }
                 writer.WriteEndObject();
                 break;

@@ -52,9 +52,19 @@ public sealed class CrashSafetyTests(DeploymentFixture fixture)
         Assert.Equal(System.Net.HttpStatusCode.OK, chat.StatusCode);
     }
 
-    private static bool HasPartialFile(string folder) =>
-        Directory.Exists(folder) &&
-        Directory.EnumerateFiles(folder, "*.incomplete", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0);
+    private static bool HasPartialFile(string folder)
+    {
+        try
+        {
+            return Directory.Exists(folder) &&
+                Directory.EnumerateFiles(folder, "*.incomplete", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0);
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // A small file finished and was moved into place between listing and reading its length: not this one.
+            return false;
+        }
+    }
 
     private static async Task<SlowHub> StartSlowHubAsync(long bytesPerSecond)
     {
