@@ -34,7 +34,7 @@ internal sealed class OverlappedAppender
         }
 
         _stopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _consumer = Task.Run(() => ConsumeAsync(partial, progress, _stopped.Token), CancellationToken.None);
+        _consumer = Task.Run(() => ConsumeAsync(progress, _stopped.Token), CancellationToken.None);
     }
 
     public int BufferSize { get; }
@@ -114,14 +114,14 @@ internal sealed class OverlappedAppender
         }
     }
 
-    private async Task ConsumeAsync(PartialFile partial, IProgress<long>? progress, CancellationToken cancellationToken)
+    private async Task ConsumeAsync(IProgress<long>? progress, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var (buffer, count) in _filled.Reader.ReadAllAsync(cancellationToken))
             {
-                await partial.WriteHashedAsync(buffer.AsMemory(0, count), cancellationToken);
-                progress?.Report(partial.Length);
+                await _partial.WriteHashedAsync(buffer.AsMemory(0, count), cancellationToken);
+                progress?.Report(_partial.Length);
                 _free.Writer.TryWrite(buffer);
             }
         }

@@ -84,23 +84,11 @@ public static class HealthReportJsonWriter
                 writer.WriteStringValue(member.ToString());
                 break;
             case IEnumerable<KeyValuePair<string, object>> map:
-                writer.WriteStartObject();
-                foreach (var (key, item) in map)
-                {
-                    writer.WritePropertyName(key);
-                    WriteValue(writer, item);
-                }
-                writer.WriteEndObject();
+                WriteObject(writer, map.Select(pair => (pair.Key, (object?)pair.Value)));
                 break;
             case IDictionary map:
                 // Any other dictionary (string to string, to numbers, …): its keys as text.
-                writer.WriteStartObject();
-                foreach (DictionaryEntry entry in map)
-                {
-                    writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "");
-                    WriteValue(writer, entry.Value);
-                }
-                writer.WriteEndObject();
+                WriteObject(writer, Entries(map));
                 break;
             case IEnumerable items:
                 writer.WriteStartArray();
@@ -113,6 +101,27 @@ public static class HealthReportJsonWriter
             default:
                 writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
                 break;
+        }
+    }
+
+    private static void WriteObject(Utf8JsonWriter writer, IEnumerable<(string Key, object? Value)> properties)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, value) in properties)
+        {
+            writer.WritePropertyName(key);
+            WriteValue(writer, value);
+        }
+        writer.WriteEndObject();
+    }
+
+    // IDictionary's own enumerator: a generic dictionary's IEnumerable yields KeyValuePairs, not DictionaryEntry.
+    private static IEnumerable<(string Key, object? Value)> Entries(IDictionary map)
+    {
+        var entries = map.GetEnumerator();
+        while (entries.MoveNext())
+        {
+            yield return (Convert.ToString(entries.Key, CultureInfo.InvariantCulture) ?? "", entries.Value);
         }
     }
 }

@@ -18,8 +18,11 @@ public sealed class GatewayProcess(ServiceProcess process) : IAsyncDisposable
     public string Log => process.Log;
 
     /// <param name="executable">A published gateway to run instead of the build beside the caller, e.g. the native one.</param>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings, string? executable = null) =>
-        new(await ServiceProcess.StartAsync("PolarGrid.Gateway", ["--Logging:LogLevel:Default=Warning"], settings, executable));
+    /// <param name="address">Where it listens (an https URL for TLS); a plain-HTTP loopback port when not given.</param>
+    /// <param name="probeHandler">How to reach <paramref name="address"/> while waiting for it, e.g. trusting its certificate.</param>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> settings, string? executable = null, Uri? address = null,
+        HttpMessageHandler? probeHandler = null) =>
+        new(await ServiceProcess.StartAsync("PolarGrid.Gateway", ["--Logging:LogLevel:Default=Warning"], settings, executable, address, probeHandler));
 
     public HttpClient CreateClient(string token, int maxConnections = 1024)
     {

@@ -73,10 +73,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <param name="assembly">The service's assembly name, e.g. <c>PolarGrid.Gateway</c>, copied beside the tests.</param>
     /// <param name="settings">Command-line settings after the URL and the given log levels, so they can override them.</param>
     /// <param name="executable">A published build of the service to run instead (e.g. compiled ahead of time).</param>
+    /// <param name="address">Where it listens (e.g. an https URL); a plain-HTTP loopback port when not given.</param>
+    /// <param name="probeHandler">How to reach <paramref name="address"/> while waiting for it, e.g. trusting its certificate.</param>
     public static async Task<ServiceProcess> StartAsync(string assembly, IEnumerable<string> logLevels, IEnumerable<string> settings,
-        string? executable = null)
+        string? executable = null, Uri? address = null, HttpMessageHandler? probeHandler = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        address ??= new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -101,7 +103,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(probeHandler ?? new SocketsHttpHandler()) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {

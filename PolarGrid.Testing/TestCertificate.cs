@@ -21,12 +21,14 @@ public sealed record TestCertificate(string Subject, string CertificatePath, str
     /// <summary>A client that trusts exactly this certificate's subject.</summary>
     public HttpClient CreateClient(Uri? baseAddress = null) => ClientTrusting(Subject, baseAddress);
 
+    /// <summary>A handler that trusts exactly this certificate's subject.</summary>
+    public SocketsHttpHandler CreateHandler() => HandlerTrusting(Subject);
+
     /// <summary>A client that trusts a server certificate with exactly this subject, and no other.</summary>
-    public static HttpClient ClientTrusting(string subject, Uri? baseAddress = null) => new(new SocketsHttpHandler
+    public static HttpClient ClientTrusting(string subject, Uri? baseAddress = null) => new(HandlerTrusting(subject)) { BaseAddress = baseAddress };
+
+    private static SocketsHttpHandler HandlerTrusting(string subject) => new()
     {
         SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.Subject == subject },
-    })
-    {
-        BaseAddress = baseAddress,
     };
 }

@@ -42,6 +42,9 @@ public sealed class DeploymentFixture : IAsyncLifetime
     public Uri HubAddress { get; private set; } = null!;
     public Uri TritonAddress { get; private set; } = null!;
 
+    /// <summary>Whether the node gets this fixture's in-process gateway; a fixture that runs its own gateway turns it off.</summary>
+    public bool StartsGateway { get; init; } = true;
+
     public string Staging => Path.Combine(_root.Path, "staging");
     public string Repository => Path.Combine(_root.Path, "repository");
     public string GatewayData => Path.Combine(_root.Path, "gateway");
@@ -74,9 +77,12 @@ public sealed class DeploymentFixture : IAsyncLifetime
         ]);
         await Sidecar.StartAsync();
 
-        Address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        Gateway = GatewayApplication.Build([$"--urls={Address}", .. GatewaySettings()]);
-        await Gateway.StartAsync();
+        if (StartsGateway)
+        {
+            Address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+            Gateway = GatewayApplication.Build([$"--urls={Address}", .. GatewaySettings()]);
+            await Gateway.StartAsync();
+        }
     }
 
     /// <summary>Everything a gateway of this node is started with (tests start a second one as a process).</summary>

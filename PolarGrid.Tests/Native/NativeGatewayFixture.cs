@@ -19,7 +19,7 @@ public sealed class NativeGatewayFixture : IAsyncLifetime
 {
     private readonly ScratchDirectory _root = new("polargrid-native");
 
-    public DeploymentFixture Node { get; } = new();
+    public DeploymentFixture Node { get; } = new() { StartsGateway = false };
 
     public GatewayProcess Gateway { get; private set; } = null!;
 
@@ -42,9 +42,11 @@ public sealed class NativeGatewayFixture : IAsyncLifetime
         Gateway = await StartGatewayAsync();
     }
 
-    /// <summary>A native gateway of this node, on the fixture's own data volume.</summary>
-    public Task<GatewayProcess> StartGatewayAsync() =>
-        GatewayProcess.StartAsync([.. Node.GatewaySettings(), $"--Node:DataPath={DataPath}"], Executable);
+    /// <summary>A native gateway of this node, on the fixture's own data volume (or <paramref name="dataPath"/>).</summary>
+    public Task<GatewayProcess> StartGatewayAsync(IEnumerable<string>? settings = null, string? dataPath = null, Uri? address = null,
+        HttpMessageHandler? probeHandler = null) =>
+        GatewayProcess.StartAsync([.. Node.GatewaySettings(), $"--Node:DataPath={dataPath ?? DataPath}", .. settings ?? []], Executable,
+            address, probeHandler);
 
     public HttpClient Http(string? token = null) => Gateway.CreateClient(token ?? Node.Token());
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -109,61 +108,19 @@ public sealed class NativeGatewayTests(NativeGatewayFixture fixture)
         using var scratch = new ScratchDirectory("polargrid-native-tls");
         var certificate = TestCertificate.Write(Path.Combine(scratch.Path, "tls"), "CN=polargrid-native-tls");
         var address = new Uri($"https://127.0.0.1:{FreePort.Next()}");
-        var start = new ProcessStartInfo(fixture.Executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["OTEL_SDK_DISABLED"] = "true";
         // As the manifests run it: HTTPS only, the .NET images' plain-HTTP port cleared.
-        foreach (var argument in (string[])[.. fixture.Node.GatewaySettings(), $"--Node:DataPath={Path.Combine(scratch.Path, "data")}",
-                     "--Tls:AllowPlainHttp=false", "--ASPNETCORE_HTTP_PORTS=", $"--urls={address}",
-                     $"--Tls:CertificatePath={certificate.CertificatePath}", $"--Tls:KeyPath={certificate.KeyPath}"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var gateway = Process.Start(start)!;
-        var output = gateway.StandardOutput.ReadToEndAsync();
-        var errors = gateway.StandardError.ReadToEndAsync();
-        try
-        {
-            using var http = certificate.CreateClient(address);
-            http.DefaultRequestVersion = HttpVersion.Version20;
-            http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-            await WaitUntilAliveAsync(http, gateway, output, errors);
+        await using var gateway = await fixture.StartGatewayAsync(
+            ["--Tls:AllowPlainHttp=false", "--ASPNETCORE_HTTP_PORTS=", $"--Tls:CertificatePath={certificate.CertificatePath}", $"--Tls:KeyPath={certificate.KeyPath}"],
+            Path.Combine(scratch.Path, "data"), address, certificate.CreateHandler());
 
-            http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Node.Token());
-            using var models = await http.GetAsync("/v1/models");
-            Assert.Equal(HttpStatusCode.OK, models.StatusCode);
-            Assert.Equal(HttpVersion.Version20, models.Version);
-            Assert.Equal("list", (await models.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("object").GetString());
-        }
-        finally
-        {
-            gateway.Kill(entireProcessTree: true);
-            await gateway.WaitForExitAsync();
-        }
-    }
-
-    private static async Task WaitUntilAliveAsync(HttpClient http, Process gateway, Task<string> output, Task<string> errors)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (gateway.HasExited)
-            {
-                Assert.Fail($"The native gateway exited with {gateway.ExitCode}:\n{await output}\n{await errors}");
-            }
-            try
-            {
-                using var alive = await http.GetAsync("/alive");
-                if (alive.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The native gateway did not answer on HTTPS within 60 s.");
-            await Task.Delay(100);
-        }
+        using var http = certificate.CreateClient(address);
+        http.DefaultRequestVersion = HttpVersion.Version20;
+        http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Node.Token());
+        using var models = await http.GetAsync("/v1/models");
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+        Assert.Equal(HttpVersion.Version20, models.Version);
+        Assert.Equal("list", (await models.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("object").GetString());
     }
 
     private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string? code)
