@@ -33,6 +33,9 @@ public sealed class InferenceServerProcess : IAsyncDisposable
     public GRPCInferenceService.GRPCInferenceServiceClient Client { get; }
     public TritonClient Triton { get; }
 
+    /// <summary>Whether the process has ended (a crash shows here, not only as a failed call).</summary>
+    public bool HasExited => _process.HasExited;
+
     public string Log
     {
         get

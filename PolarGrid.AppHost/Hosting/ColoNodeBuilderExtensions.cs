@@ -30,7 +30,9 @@ public static class ColoNodeBuilderExtensions
             ? builder.AddTritonContainer($"{name}-triton", tritonImage, volumes.Models,
                 requestGpu: runtime.HasNvidiaGpu || builder.ExecutionContext.IsPublishMode)
             : builder.AddInferenceServerProcess($"{name}-triton", volumes.Models);
-        triton.WithParentRelationship(colo).WithKubernetesRole(KubernetesRole.Triton, name);
+        // A node's parts come back by themselves when they die, as a pod's containers do; the sidecar's reconcile then
+        // loads the repository's models into a restarted Triton.
+        triton.WithParentRelationship(colo).WithKubernetesRole(KubernetesRole.Triton, name).WithRestartOnCrash();
 
         var gateway = builder.AddProject<Projects.PolarGrid_Gateway>($"{name}-gateway", project => project.ExcludeLaunchProfile = true)
             .WithHttpEndpoint(port: options.GatewayPort > 0 ? options.GatewayPort : null, name: GatewayEndpoint, isProxied: false)
@@ -47,7 +49,8 @@ public static class ColoNodeBuilderExtensions
             .WithParentRelationship(colo)
             .WithKubernetesRole(KubernetesRole.Gateway, name)
             // The internet-facing part of a node runs in its own VM on a cluster.
-            .WithVmIsolation();
+            .WithVmIsolation()
+            .WithRestartOnCrash();
         if (builder.ExecutionContext.IsRunMode)
         {
             // The local fleet is plain HTTP on loopback; deployed gateways terminate TLS (Tls:CertificatePath).
@@ -65,7 +68,8 @@ public static class ColoNodeBuilderExtensions
             .WithReferenceRelationship(triton.Resource)
             .WithHttpHealthCheck("/health", endpointName: "http")
             .WithParentRelationship(colo)
-            .WithKubernetesRole(KubernetesRole.Sidecar, name);
+            .WithKubernetesRole(KubernetesRole.Sidecar, name)
+            .WithRestartOnCrash();
         if (runtime.Runtime == FleetRuntime.Containers)
         {
             // Triton's container mounts the repository at /models (AddTritonContainer); paths the sidecar writes into

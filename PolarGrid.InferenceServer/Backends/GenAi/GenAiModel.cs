@@ -114,7 +114,11 @@ public sealed class GenAiModel : ServedModel
         }
         finally
         {
-            stop.Cancel();
+            // The generation thread uses the prompt, the model and its slot from native code: nothing it touches is
+            // released (the prompt by this method's `using`, the model by an unload once this request's lease is
+            // returned, the slot to the next request) before it has left that code.
+            await stop.CancelAsync();
+            await generation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             _sequences.Release();
             // Failures are counted by the caller, which sees the exception.
             if (completed)

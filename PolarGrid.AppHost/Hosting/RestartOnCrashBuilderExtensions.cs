@@ -1,0 +1,27 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace PolarGrid.AppHost.Hosting;
+
+public static class RestartOnCrashBuilderExtensions
+{
+    /// <summary>
+    /// Starts the resource again when it crashes, with Kubernetes' crash-loop back-off (1 s doubling to 30 s), so the
+    /// local fleet heals as a cluster does. Only in run mode: published, the pod's restart policy does this.
+    /// </summary>
+    public static IResourceBuilder<T> WithRestartOnCrash<T>(this IResourceBuilder<T> builder,
+        TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null) where T : IResource
+    {
+        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            return builder;
+        }
+        builder.ApplicationBuilder.Services.TryAddSingleton(TimeProvider.System);
+        builder.ApplicationBuilder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CrashedResourceRestarter>());
+        return builder.WithAnnotation(
+            new RestartOnCrashAnnotation(initialBackoff ?? TimeSpan.FromSeconds(1), maxBackoff ?? TimeSpan.FromSeconds(30)),
+            ResourceAnnotationMutationBehavior.Replace);
+    }
+}
