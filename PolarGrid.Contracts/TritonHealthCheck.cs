@@ -1,20 +1,20 @@
 using Grpc.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace PolarGrid.Contracts;
 
 /// <summary>
-/// Healthy while the node's Triton is ready. Reports which server answered (its <c>--id</c>) and where, so an
-/// operator can see that a gateway talks to its own colo's Triton.
+/// Healthy while the node's Triton is ready. Reports which server answered (its <c>--id</c>), so an operator can see
+/// that a gateway talks to its own colo's Triton, but not where it is: <c>/health</c> is anonymous on an
+/// internet-facing gateway, and an internal address is no business of the internet's.
 /// </summary>
-public sealed class TritonHealthCheck(TritonClient triton, IOptions<TritonClientOptions> options) : IHealthCheck
+public sealed class TritonHealthCheck(TritonClient triton) : IHealthCheck
 {
     public const string Name = "triton";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var data = new Dictionary<string, object> { ["endpoint"] = options.Value.Endpoint?.ToString() ?? "" };
+        var data = new Dictionary<string, object>();
         try
         {
             var metadata = await triton.GetServerMetadataAsync(cancellationToken);

@@ -44,9 +44,16 @@ public static class GatewayApplication
         builder.AddModelDeployment();
         builder.Services.AddOptions<FaultOptions>().Bind(builder.Configuration.GetSection(FaultOptions.SectionName));
         builder.Services.AddSingleton<FaultState>();
+        builder.Services.AddSingleton<UnmatchedRouteHandler>();
+        // A body or parameter the framework cannot bind throws, so that it is answered as an OpenAI error like any other.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         // The faults API's body is bound by the framework: its metadata must be in the HTTP JSON options (natively
         // compiled, there is no reflection to fall back on).
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, FaultsJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, FaultsJsonContext.Default);
+            json.SerializerOptions.AllowDuplicateProperties = false;
+        });
         builder.Services.AddHealthChecks()
             .AddCheck<TritonHealthCheck>(TritonHealthCheck.Name)
             .AddCheck<ModelsHealthCheck>(ModelsHealthCheck.Name)
@@ -57,6 +64,7 @@ public static class GatewayApplication
         app.UseMiddleware<NodeHeaderMiddleware>();
         app.UseMiddleware<TrafficMiddleware>();
         app.UseMiddleware<OpenAIErrorMiddleware>();
+        app.UseMiddleware<HttpStrictnessMiddleware>();
         app.UseMiddleware<FaultInjectionMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -67,7 +75,7 @@ public static class GatewayApplication
         app.MapModelsApi();
         app.MapModelDeploymentApi();
         app.MapFaultsApi();
-        app.MapFallback(() => new OpenAIException(StatusCodes.Status404NotFound, "Unknown endpoint.", "invalid_request_error").ToResult());
+        app.MapFallback((HttpContext context, UnmatchedRouteHandler unmatched) => unmatched.Handle(context));
 
         return app;
     }

@@ -46,11 +46,13 @@ public static class ChatCompletionsApi
         var (prompt, promptTokens) = assets.Chat.Render(request.Messages);
         var contextLength = assets.Descriptor.ContextLength;
         var maxTokens = request.MaxTokens ?? Math.Min(options.Value.DefaultMaxTokens, Math.Max(1, contextLength - promptTokens));
-        if (promptTokens + maxTokens > contextLength)
+        // In long: a client's max_tokens may be as large as int.MaxValue.
+        var requested = (long)promptTokens + maxTokens;
+        if (requested > contextLength)
         {
             telemetry.Reject("context_length", request.Model);
             throw OpenAIException.InvalidRequest(
-                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens + maxTokens} tokens " +
+                $"This model's maximum context length is {contextLength} tokens. However, you requested {requested} tokens " +
                 $"({promptTokens} in the messages, {maxTokens} in the completion). Please reduce the length of the messages or completion.",
                 "messages", "context_length_exceeded");
         }
@@ -158,7 +160,7 @@ public static class ChatCompletionsApi
     {
         telemetry.Reject($"rate_limit_{rejection.Limit}", model);
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(rejection.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new OpenAIException(StatusCodes.Status429TooManyRequests, rejection.Message, "requests",
+        return new OpenAIException(StatusCodes.Status429TooManyRequests, rejection.Message, rejection.Limit,
             null, rejection.Limit == "tokens" ? "rate_limit_exceeded_tokens" : "rate_limit_exceeded");
     }
 

@@ -40,7 +40,7 @@ public static class EmbeddingsApi
         var assets = catalog.Find(model) ?? throw OpenAIException.ModelNotFound(model);
         if (assets.Embedding is null)
         {
-            throw OpenAIException.InvalidRequest($"The model `{model}` is not an embedding model.", "model");
+            throw OpenAIException.InvalidRequest($"The model `{OpenAIException.Echo(model)}` is not an embedding model.", "model");
         }
         var settings = assets.Descriptor.Embedding ?? new EmbeddingSettings();
 
@@ -75,23 +75,17 @@ public static class EmbeddingsApi
         {
             throw OpenAIException.InvalidRequest("The request body must be a JSON object.");
         }
-        if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.String || model.GetString()!.Length == 0)
-        {
-            throw OpenAIException.InvalidRequest("'model' is required and must be a non-empty string.", "model");
-        }
+        var model = JsonFields.RequiredString(root, "model");
 
-        if (!root.TryGetProperty("input", out var input))
+        if (!JsonFields.Has(root, "input", out var input))
         {
             throw OpenAIException.InvalidRequest("'input' is required.", "input");
         }
-        List<string> inputs = input.ValueKind switch
+        if (input.ValueKind == JsonValueKind.Array && input.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
         {
-            JsonValueKind.String => [input.GetString()!],
-            JsonValueKind.Array when input.EnumerateArray().All(item => item.ValueKind == JsonValueKind.String) =>
-                input.EnumerateArray().Select(item => item.GetString()!).ToList(),
-            JsonValueKind.Array => throw OpenAIException.InvalidRequest("'input' must be a string or an array of strings (token arrays are not supported).", "input"),
-            _ => throw OpenAIException.InvalidRequest("'input' must be a string or an array of strings.", "input"),
-        };
+            throw OpenAIException.InvalidRequest("'input' must be a string or an array of strings (token arrays are not supported).", "input");
+        }
+        var inputs = JsonFields.OptionalStrings(root, "input", "'input' must be a string or an array of strings.")!;
         if (inputs.Count == 0 || inputs.Count > MaxInputs)
         {
             throw OpenAIException.InvalidRequest($"'input' must hold between 1 and {MaxInputs} strings.", "input");
@@ -101,17 +95,18 @@ public static class EmbeddingsApi
             throw OpenAIException.InvalidRequest("'input' must not contain empty strings.", "input");
         }
 
-        var format = root.TryGetProperty("encoding_format", out var encoding) && encoding.ValueKind != JsonValueKind.Null
-            ? encoding.ValueKind == JsonValueKind.String ? encoding.GetString() : null
+        var format = JsonFields.Has(root, "encoding_format", out var encoding)
+            ? encoding.ValueKind == JsonValueKind.String ? JsonFields.Text(encoding, "encoding_format") : null
             : "float";
         if (format is not ("float" or "base64"))
         {
             throw OpenAIException.InvalidRequest("'encoding_format' must be 'float' or 'base64'.", "encoding_format");
         }
-        if (root.TryGetProperty("dimensions", out var dimensions) && dimensions.ValueKind != JsonValueKind.Null)
+        if (JsonFields.Has(root, "dimensions", out _))
         {
-            throw OpenAIException.InvalidRequest("'dimensions' is not supported: this model's embeddings have a fixed size.", "dimensions");
+            throw OpenAIException.InvalidRequest("'dimensions' is not supported: this model's embeddings have a fixed size.", "dimensions", "unsupported_parameter");
         }
-        return (model.GetString()!, inputs, format == "base64");
+        JsonFields.OptionalString(root, "user");
+        return (model, inputs, format == "base64");
     }
 }

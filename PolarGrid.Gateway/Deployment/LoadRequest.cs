@@ -6,7 +6,8 @@ using PolarGrid.Staging;
 namespace PolarGrid.Gateway.Deployment;
 
 /// <summary>The body of <c>POST /v1/models/load</c>, validated: every name here later becomes a path.</summary>
-public sealed record LoadRequest(string Model, string Revision, string Name, string? Subfolder)
+/// <param name="Replace">Whether a ready model of the same name from another repository may be replaced.</param>
+public sealed record LoadRequest(string Model, string Revision, string Name, string? Subfolder, bool Replace = false)
 {
     public static LoadRequest Parse(JsonElement body)
     {
@@ -18,20 +19,20 @@ public sealed record LoadRequest(string Model, string Revision, string Name, str
         var model = ReadString(body, "model") ?? throw OpenAIException.InvalidRequest("`model` is required: a Hugging Face repository id such as `org/name`.", "model");
         if (!HubIdentifiers.IsValidRepoId(model))
         {
-            throw OpenAIException.InvalidRequest($"`{model}` is not a Hugging Face repository id (`org/name`: letters, digits, `-`, `_`, `.`).", "model", "invalid_model_id");
+            throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(model)}` is not a Hugging Face repository id (`org/name`: letters, digits, `-`, `_`, `.`).", "model", "invalid_model_id");
         }
 
         var revision = ReadString(body, "revision") ?? "main";
         if (!HubIdentifiers.IsValidRevision(revision))
         {
-            throw OpenAIException.InvalidRequest($"`{revision}` is not a valid revision (a branch, tag or commit).", "revision", "invalid_revision");
+            throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(revision)}` is not a valid revision (a branch, tag or commit).", "revision", "invalid_revision");
         }
 
         var name = ReadString(body, "name") ?? DefaultName(model);
         if (!StagingNames.IsValidModelName(name))
         {
             throw OpenAIException.InvalidRequest(
-                $"`{name}` is not a valid served model name (letters, digits, `-`, `_`, `.`; starting with a letter or digit; at most 128).", "name", "invalid_name");
+                $"`{OpenAIException.Echo(name)}` is not a valid served model name (letters, digits, `-`, `_`, `.`; starting with a letter or digit; at most 128).", "name", "invalid_name");
         }
 
         var subfolder = ReadString(body, "subfolder")?.TrimEnd('/');
@@ -41,10 +42,19 @@ public sealed record LoadRequest(string Model, string Revision, string Name, str
         }
         if (subfolder is not null && !SafeRelativePath.IsSafe(subfolder))
         {
-            throw OpenAIException.InvalidRequest($"`{subfolder}` is not a safe relative folder.", "subfolder", "invalid_subfolder");
+            throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(subfolder)}` is not a safe relative folder.", "subfolder", "invalid_subfolder");
         }
 
-        return new LoadRequest(model, revision, name, subfolder);
+        var replace = body.TryGetProperty("replace", out var replaceValue) && replaceValue.ValueKind != JsonValueKind.Null
+            ? replaceValue.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw OpenAIException.InvalidRequest("`replace` must be a boolean.", "replace"),
+            }
+            : false;
+
+        return new LoadRequest(model, revision, name, subfolder, replace);
     }
 
     /// <summary>The repository's own name, which is what a client would guess.</summary>
@@ -55,7 +65,7 @@ public sealed record LoadRequest(string Model, string Revision, string Name, str
         {
             false => null,
             true when value.ValueKind == JsonValueKind.Null => null,
-            true when value.ValueKind == JsonValueKind.String => value.GetString(),
+            true when value.ValueKind == JsonValueKind.String => JsonFields.Text(value, property),
             _ => throw OpenAIException.InvalidRequest($"`{property}` must be a string.", property),
         };
 }

@@ -75,6 +75,18 @@ public sealed class ModelDeployments(
                 return new Submission(existing, Created: false);
             }
 
+            // A name is a client's contract: one that serves another repository's model is not silently swapped.
+            // With replace, the old model serves until the new one is ready (Triton keeps it loaded meanwhile).
+            // Jobs are listed newest first: the newest that settled says what the name serves now.
+            if (!request.Replace && jobs.List().FirstOrDefault(job => job.Name == request.Name && job.Phase is JobPhase.Ready or JobPhase.Unloaded) is
+                    { Action: JobAction.Load, Phase: JobPhase.Ready } ready
+                && !string.Equals(ready.Source, request.Model, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new OpenAIException(StatusCodes.Status409Conflict,
+                    $"A model named `{request.Name}` is already served here from `{ready.Source}`; send \"replace\": true to replace it with `{request.Model}`, or choose another name.",
+                    "invalid_request_error", "name", "model_exists");
+            }
+
             if (jobs.List().FirstOrDefault(job => job.Name == request.Name && job.IsInFlight) is { } busy)
             {
                 throw new OpenAIException(StatusCodes.Status409Conflict,

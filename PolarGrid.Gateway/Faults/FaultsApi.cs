@@ -19,6 +19,9 @@ public static class FaultsApi
 {
     public const string KeyHeader = "X-PolarGrid-Fault-Key";
 
+    /// <summary>The longest simulated latency or jitter: a minute.</summary>
+    public const double MaxLatencyMs = 60_000;
+
     public static IEndpointRouteBuilder MapFaultsApi(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetRequiredService<IOptions<FaultOptions>>().Value.AdminKey is not { Length: > 0 })
@@ -31,9 +34,11 @@ public static class FaultsApi
         api.MapGet("/", (FaultState faults) => Results.Json(ToBody(faults.Current), FaultsJsonContext.Default.FaultSettingsBody));
         api.MapPut("/", (FaultSettingsBody body, FaultState faults) =>
         {
-            if (body.LatencyMs < 0 || body.JitterMs < 0 || body.ErrorRate is < 0 or > 1)
+            // Bounded so that a TimeSpan can hold them (1e308 ms cannot) and a fault stays a delay, not a hang.
+            if (body.LatencyMs is < 0 or > MaxLatencyMs || body.JitterMs is < 0 or > MaxLatencyMs || body.ErrorRate is < 0 or > 1
+                || !double.IsFinite(body.LatencyMs) || !double.IsFinite(body.JitterMs) || double.IsNaN(body.ErrorRate))
             {
-                return OpenAIException.InvalidRequest("latency_ms and jitter_ms must be ≥ 0 and error_rate within 0..1.").ToResult();
+                return OpenAIException.InvalidRequest($"latency_ms and jitter_ms must be within 0..{MaxLatencyMs} and error_rate within 0..1.", null, "invalid_value").ToResult();
             }
             faults.Set(new FaultSettings(TimeSpan.FromMilliseconds(body.LatencyMs), TimeSpan.FromMilliseconds(body.JitterMs), body.ErrorRate));
             return Results.Json(ToBody(faults.Current), FaultsJsonContext.Default.FaultSettingsBody);

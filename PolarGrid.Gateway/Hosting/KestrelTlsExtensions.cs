@@ -39,6 +39,8 @@ public static class KestrelTlsExtensions
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
+            // A client that has not sent its headers within 10 s is gone or an attack (slow headers), not a caller.
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             if (certificate is not null)
             {

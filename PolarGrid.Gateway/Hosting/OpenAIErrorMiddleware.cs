@@ -10,6 +10,11 @@ public sealed class OpenAIErrorMiddleware(RequestDelegate next, ILogger<OpenAIEr
         try
         {
             await next(context);
+            if (context.Response.StatusCode >= StatusCodes.Status400BadRequest && !context.Response.HasStarted)
+            {
+                // A status the framework set without a body (a parameter it could not bind, a media type it refused).
+                await OpenAIErrorWriter.WriteAsync(context, ForBareStatus(context.Response.StatusCode));
+            }
         }
         catch (OpenAIException error)
         {
@@ -31,4 +36,11 @@ public sealed class OpenAIErrorMiddleware(RequestDelegate next, ILogger<OpenAIEr
             await OpenAIErrorWriter.WriteAsync(context, OpenAIException.Internal());
         }
     }
+
+    private static OpenAIException ForBareStatus(int status) =>
+        status >= StatusCodes.Status500InternalServerError
+            ? new OpenAIException(status, "The server had an error while processing your request.", "server_error")
+            : new OpenAIException(status, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase
+                ? $"The request was refused: {phrase}."
+                : "The request was refused.", "invalid_request_error");
 }

@@ -36,12 +36,20 @@ public sealed class ChatTokenizer : IDisposable
             {
                 prompt = _tokenizer.ApplyChatTemplate(_template, json, "", true);
             }
-            catch (OnnxRuntimeGenAIException error)
+            catch (OnnxRuntimeGenAIException)
             {
-                throw OpenAIException.InvalidRequest($"The messages do not fit this model's chat template: {error.Message}", "messages");
+                // The engine's message quotes the template's source: it is not the client's to read.
+                throw OpenAIException.InvalidRequest(
+                    "The messages do not fit this model's chat template (for example, roles in an order the model does not accept).", "messages");
             }
             using var tokens = _tokenizer.Encode(prompt);
-            return (prompt, tokens[0].Length);
+            var count = tokens[0].Length;
+            if (count == 0)
+            {
+                throw OpenAIException.InvalidRequest(
+                    "The messages render to an empty prompt with this model's chat template; add a user message.", "messages", "empty_prompt");
+            }
+            return (prompt, count);
         }
     }
 

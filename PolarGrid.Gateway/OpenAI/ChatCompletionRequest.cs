@@ -23,6 +23,9 @@ public sealed record ChatCompletionRequest(
 {
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
 
+    /// <summary>OpenAI allows up to four stop sequences; each is bounded so that matching stays cheap per token.</summary>
+    public const int MaxStopLength = 256;
+
     public static ChatCompletionRequest Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -30,7 +33,7 @@ public sealed record ChatCompletionRequest(
             throw OpenAIException.InvalidRequest("The request body must be a JSON object.");
         }
 
-        var model = RequiredString(root, "model");
+        var model = JsonFields.RequiredString(root, "model");
         if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
         {
             throw OpenAIException.InvalidRequest("'messages' is required and must be an array.", "messages");
@@ -47,31 +50,29 @@ public sealed record ChatCompletionRequest(
             prompt.Add(ReadMessage(message, $"messages[{index++}]"));
         }
 
-        var maxTokens = OptionalInt(root, "max_completion_tokens") ?? OptionalInt(root, "max_tokens");
+        var maxTokensParam = JsonFields.Has(root, "max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
+        var maxTokens = JsonFields.OptionalInt(root, maxTokensParam);
         if (maxTokens is < 1)
         {
-            throw OpenAIException.InvalidRequest("'max_tokens' must be at least 1.", root.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens");
+            throw OpenAIException.InvalidRequest($"'{maxTokensParam}' must be at least 1.", maxTokensParam);
         }
 
-        var temperature = OptionalNumber(root, "temperature");
-        if (temperature is < 0 or > 2)
+        var temperature = JsonFields.OptionalNumber(root, "temperature", 0, 2);
+        var topP = JsonFields.OptionalNumber(root, "top_p", 0, 1);
+        if (topP == 0)
         {
-            throw OpenAIException.InvalidRequest("'temperature' must be between 0 and 2.", "temperature");
+            throw OpenAIException.InvalidRequest("'top_p' must be greater than 0 and at most 1.", "top_p", "invalid_value");
         }
-        var topP = OptionalNumber(root, "top_p");
-        if (topP is <= 0 or > 1)
-        {
-            throw OpenAIException.InvalidRequest("'top_p' must be greater than 0 and at most 1.", "top_p");
-        }
-        var n = OptionalInt(root, "n");
+        var n = JsonFields.OptionalInt(root, "n");
         if (n is not null and not 1)
         {
             throw OpenAIException.InvalidRequest("Only n=1 is supported.", "n");
         }
+        UnsupportedChatParameters.Refuse(root);
 
-        var stream = OptionalBool(root, "stream") ?? false;
+        var stream = JsonFields.OptionalBool(root, "stream") ?? false;
         var includeUsage = false;
-        if (root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind != JsonValueKind.Null)
+        if (JsonFields.Has(root, "stream_options", out var streamOptions))
         {
             if (streamOptions.ValueKind != JsonValueKind.Object)
             {
@@ -81,12 +82,12 @@ public sealed record ChatCompletionRequest(
             {
                 throw OpenAIException.InvalidRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options");
             }
-            includeUsage = OptionalBool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
+            includeUsage = JsonFields.OptionalBool(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
         }
 
         return new ChatCompletionRequest(
-            model, prompt, maxTokens, temperature, topP, ReadStop(root), OptionalLong(root, "seed"), stream, includeUsage,
-            OptionalString(root, "user"));
+            model, prompt, maxTokens, temperature, topP, ReadStop(root), JsonFields.OptionalLong(root, "seed"), stream, includeUsage,
+            JsonFields.OptionalString(root, "user"));
     }
 
     private static PromptMessage ReadMessage(JsonElement message, string param)
@@ -95,20 +96,25 @@ public sealed record ChatCompletionRequest(
         {
             throw OpenAIException.InvalidRequest($"'{param}' must be an object with 'role' and 'content'.", param);
         }
-        var role = RequiredString(message, "role", $"{param}.role");
+        var role = JsonFields.RequiredString(message, "role", $"{param}.role");
         if (!Roles.Contains(role))
         {
             throw OpenAIException.InvalidRequest(
-                $"'{param}.role' must be one of system, developer, user, assistant or tool; got '{role}'.", $"{param}.role");
+                $"'{param}.role' must be one of system, developer, user, assistant or tool; got '{OpenAIException.Echo(role)}'.", $"{param}.role");
+        }
+        if (JsonFields.Has(message, "tool_calls", out _) || JsonFields.Has(message, "function_call", out _))
+        {
+            throw OpenAIException.InvalidRequest(
+                $"'{param}' carries tool calls; tool calling is not supported on this node yet.", $"{param}.tool_calls", "unsupported_parameter");
         }
 
-        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+        if (!JsonFields.Has(message, "content", out var content))
         {
             throw OpenAIException.InvalidRequest($"'{param}.content' is required.", $"{param}.content");
         }
         return new PromptMessage(role == "developer" ? "system" : role, content.ValueKind switch
         {
-            JsonValueKind.String => content.GetString()!,
+            JsonValueKind.String => JsonFields.Text(content, $"{param}.content"),
             JsonValueKind.Array => TextParts(content, $"{param}.content"),
             _ => throw OpenAIException.InvalidRequest($"'{param}.content' must be a string or an array of text parts.", $"{param}.content"),
         });
@@ -117,82 +123,30 @@ public sealed record ChatCompletionRequest(
     private static string TextParts(JsonElement parts, string param)
     {
         var text = new StringBuilder();
+        var index = 0;
         foreach (var part in parts.EnumerateArray())
         {
-            if (part.ValueKind != JsonValueKind.Object || OptionalString(part, "type") != "text")
+            var partParam = $"{param}[{index++}]";
+            if (part.ValueKind != JsonValueKind.Object || JsonFields.OptionalString(part, "type", $"{partParam}.type") != "text")
             {
                 throw OpenAIException.InvalidRequest($"'{param}' may only hold text parts on this server.", param);
             }
-            text.Append(RequiredString(part, "text", $"{param}.text"));
+            text.Append(JsonFields.RequiredString(part, "text", $"{partParam}.text"));
         }
         return text.ToString();
     }
 
     private static IReadOnlyList<string> ReadStop(JsonElement root)
     {
-        if (!root.TryGetProperty("stop", out var stop) || stop.ValueKind == JsonValueKind.Null)
+        var values = JsonFields.OptionalStrings(root, "stop", "'stop' must be a string or an array of strings.");
+        if (values is null)
         {
             return [];
         }
-        List<string> values = stop.ValueKind switch
+        if (values.Count > 4 || values.Any(value => value.Length is 0 or > MaxStopLength))
         {
-            JsonValueKind.String => [stop.GetString()!],
-            JsonValueKind.Array when stop.EnumerateArray().All(item => item.ValueKind == JsonValueKind.String) =>
-                stop.EnumerateArray().Select(item => item.GetString()!).ToList(),
-            _ => throw OpenAIException.InvalidRequest("'stop' must be a string or an array of strings.", "stop"),
-        };
-        if (values.Count > 4 || values.Any(value => value.Length == 0))
-        {
-            throw OpenAIException.InvalidRequest("'stop' takes up to 4 non-empty strings.", "stop");
+            throw OpenAIException.InvalidRequest($"'stop' takes up to 4 non-empty strings of at most {MaxStopLength} characters each.", "stop");
         }
         return values;
     }
-
-    private static string RequiredString(JsonElement element, string name, string? param = null)
-    {
-        param ??= name;
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw OpenAIException.InvalidRequest($"'{param}' is required.", param);
-        }
-        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length == 0)
-        {
-            throw OpenAIException.InvalidRequest($"'{param}' must be a non-empty string.", param);
-        }
-        return value.GetString()!;
-    }
-
-    private static string? OptionalString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw OpenAIException.InvalidRequest($"'{name}' must be a string.", name)
-            : null;
-
-    private static int? OptionalInt(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
-                ? number
-                : throw OpenAIException.InvalidRequest($"'{name}' must be an integer.", name)
-            : null;
-
-    private static long? OptionalLong(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
-                ? number
-                : throw OpenAIException.InvalidRequest($"'{name}' must be an integer.", name)
-            : null;
-
-    private static double? OptionalNumber(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw OpenAIException.InvalidRequest($"'{name}' must be a number.", name)
-            : null;
-
-    private static bool? OptionalBool(JsonElement element, string name, string? param = null) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw OpenAIException.InvalidRequest($"'{param ?? name}' must be a boolean.", param ?? name),
-            }
-            : null;
 }

@@ -18,12 +18,26 @@ public sealed class OpenAIException(int status, string message, string type, str
     public static OpenAIException InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
 
+    /// <summary>The longest piece of a client's input an error message repeats.</summary>
+    public const int MaxEchoLength = 128;
+
+    /// <summary>A client's value as an error message may repeat it: truncated, so a huge input is not sent back whole.</summary>
+    public static string Echo(string value)
+    {
+        if (value.Length <= MaxEchoLength)
+        {
+            return value;
+        }
+        var cut = char.IsHighSurrogate(value[MaxEchoLength - 1]) ? MaxEchoLength - 1 : MaxEchoLength; // never half a pair
+        return string.Concat(value.AsSpan(0, cut), $"… ({value.Length} characters)");
+    }
+
     public static OpenAIException ModelNotFound(string model) =>
-        new(StatusCodes.Status404NotFound, $"The model `{model}` does not exist or you do not have access to it.",
+        new(StatusCodes.Status404NotFound, $"The model `{Echo(model)}` does not exist or you do not have access to it.",
             "invalid_request_error", "model", "model_not_found");
 
     public static OpenAIException ModelNotReady(string model, string state) =>
-        new(StatusCodes.Status503ServiceUnavailable, $"The model `{model}` is not ready on this node ({state}); try again shortly or another node.",
+        new(StatusCodes.Status503ServiceUnavailable, $"The model `{Echo(model)}` is not ready on this node ({state}); try again shortly or another node.",
             "server_error", "model", "model_not_ready");
 
     public static OpenAIException UpstreamUnavailable(string detail) =>

@@ -48,9 +48,28 @@ public sealed class GatewayTrafficTests(PostgresFixture postgres)
                 Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode); // The client's mistake, not a node failure.
             }
 
+            // A hundred client mistakes: each a 4xx, none of them the node's failure, so no router is told to avoid it.
+            string[] mistakes =
+            [
+                """{"model": "tiny_llama", "messages": [{"role": "user", "content": "\ud800"}]}""",
+                """{"model": "tiny_llama", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2147483647}""",
+                """{"model": "tiny_llama", "messages": [{"role": "system", "content": "You are terse."}]}""",
+                """{"model": "tiny_llama", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}""",
+                """{"model": "tiny_llama", "messages": [{"role": "user", "content": "hi"}], "tools": "garbage"}""",
+                """{"model": "tiny_llama", "messages": [""",
+                """{"model": "no-such-model", "messages": [{"role": "user", "content": "hi"}]}""",
+            ];
+            for (var i = 0; i < 100; i++)
+            {
+                var path = i % 10 == 9 ? "/v1/embeddings" : "/v1/chat/completions";
+                var body = i % 10 == 9 ? """{"model": "minilm", "input": "\udfff"}""" : mistakes[i % mistakes.Length];
+                using var mistake = await http.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+                Assert.True((int)mistake.StatusCode is >= 400 and < 500, $"{body}: {mistake.StatusCode}");
+            }
+
             var after = await TrafficAsync(gateway);
             Assert.Equal(before.StartedAt, after.StartedAt);
-            Assert.Equal(before.Requests + 5, after.Requests);
+            Assert.Equal(before.Requests + 105, after.Requests);
             Assert.Equal(before.Errors, after.Errors);
             Assert.Equal(before.TtftCount + 3, after.TtftCount);
             Assert.Equal(after.TtftCount, after.BucketCounts.Sum());

@@ -38,6 +38,10 @@ public sealed class GenAiModel : ServedModel
         var request = GenAiRequest.Read(inferRequest, Name);
         using var prompt = _tokenizer.Encode(request.Prompt);
         var inputTokens = prompt[0].Length;
+        if (inputTokens == 0)
+        {
+            throw InferenceException.InvalidArgument($"the prompt for model '{Name}' is empty: there is nothing to continue");
+        }
         if (inputTokens >= _info.ContextLength)
         {
             throw InferenceException.InvalidArgument(
@@ -153,7 +157,7 @@ public sealed class GenAiModel : ServedModel
                 parameters.SetSearchOption("top_k", sampling.TopK < 0 ? _info.VocabularySize : sampling.TopK);
                 if (sampling.Seed is { } seed)
                 {
-                    parameters.SetSearchOption("random_seed", seed);
+                    parameters.SetSearchOption("random_seed", GenerationSeed(seed));
                 }
             }
 
@@ -200,6 +204,12 @@ public sealed class GenAiModel : ServedModel
             steps.TryComplete(InferenceException.Internal($"generation failed for '{Name}': {error.Message}"));
         }
     }
+
+    /// <summary>
+    /// onnxruntime-genai takes a non-negative 32-bit seed (-1 asks it for a random one); a client's seed is any 64-bit
+    /// integer, folded onto that range so that equal seeds still give equal text.
+    /// </summary>
+    internal static int GenerationSeed(long seed) => (int)((ulong)seed % int.MaxValue);
 
     private static void Write(ChannelWriter<GenerationStep> steps, GenerationStep step, CancellationToken cancellationToken)
     {

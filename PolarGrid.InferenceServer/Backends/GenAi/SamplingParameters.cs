@@ -63,7 +63,7 @@ public sealed record SamplingParameters
                     "temperature" => result with { Temperature = Double(property.Name, value, min: 0) },
                     "top_p" => result with { TopP = Double(property.Name, value, min: double.Epsilon, max: 1) },
                     "top_k" => result with { TopK = TopKValue(value) },
-                    "seed" => result with { Seed = value.ValueKind == JsonValueKind.Null ? null : Int(property.Name, value, min: long.MinValue) },
+                    "seed" => result with { Seed = value.ValueKind == JsonValueKind.Null ? null : Long(property.Name, value) },
                     "repetition_penalty" => result with { RepetitionPenalty = Double(property.Name, value, min: double.Epsilon) },
                     "stop" => result with { Stop = StopStrings(value) },
                     "include_stop_str_in_output" => result with { IncludeStopStringInOutput = Bool(property.Name, value) },
@@ -119,6 +119,13 @@ public sealed record SamplingParameters
         }
         return (int)parsed;
     }
+
+    private static long Long(string name, JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number when value.TryGetInt64(out var number) => number,
+        JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) => number,
+        _ => throw InferenceException.InvalidArgument($"sampling_parameters.{name} must be a 64-bit integer, got {value.GetRawText()}"),
+    };
 
     private static double Double(string name, JsonElement value, double min, double max = double.MaxValue)
     {
