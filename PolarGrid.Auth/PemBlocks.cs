@@ -9,7 +9,10 @@ public static class PemBlocks
 
     public const string PrivateKeyLabel = "PRIVATE KEY";
 
-    /// <summary>Each block as its label and its whole text (<c>-----BEGIN …</c> to <c>-----END …-----</c>).</summary>
+    /// <summary>
+    /// Each block as its label and its whole text (<c>-----BEGIN …</c> to <c>-----END …-----</c>). A damaged block is
+    /// an error, not skipped: a bundle of public keys must not quietly lose the one a rotation just added.
+    /// </summary>
     public static IReadOnlyList<(string Label, string Pem)> Read(string? text)
     {
         var blocks = new List<(string, string)>();
@@ -19,6 +22,11 @@ public static class PemBlocks
             var block = rest[fields.Location];
             blocks.Add((rest[fields.Label].ToString(), block.ToString()));
             rest = rest[fields.Location.End..];
+        }
+        var begins = (text ?? "").Split("-----BEGIN ").Length - 1;
+        if (begins != blocks.Count)
+        {
+            throw new InvalidOperationException($"{begins - blocks.Count} of {begins} PEM blocks are damaged (BEGIN without a matching END, or bad base64).");
         }
         return blocks;
     }

@@ -69,6 +69,15 @@ public sealed class SigningKeysTests
     }
 
     [Fact]
+    public void A_damaged_block_in_a_bundle_is_refused_not_skipped()
+    {
+        var good = Es256PrivateKey.PublicKeyPem(Es256PrivateKey.NewPem());
+        var damaged = Es256PrivateKey.PublicKeyPem(Es256PrivateKey.NewPem()).Replace("\n-----END", "!\n-----END");
+        var error = Assert.Throws<InvalidOperationException>(() => SigningKeys.Build(new JwtAuthOptions { PublicKeys = $"{good}\n{damaged}" }));
+        Assert.Contains("damaged", error.Message);
+    }
+
+    [Fact]
     public void A_bundle_without_any_pem_block_is_refused()
     {
         Assert.Throws<InvalidOperationException>(() => SigningKeys.Build(new JwtAuthOptions { PublicKeys = "fleet" }));
