@@ -28,10 +28,9 @@ try
         : builder.AddPostgresProcess("postgres", "polargrid", runtime.PostgresBinDirectory!, Path.Combine(dataRoot, "postgres"));
 
     var auth = FleetAuth.Create(builder, dataRoot);
-    if (builder.ExecutionContext.IsRunMode)
+    if (auth.TokenPath is { } tokenPath)
     {
-        File.WriteAllText(Path.Combine(dataRoot, "auth", "token"), auth.LocalToken);
-        Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {Path.Combine(dataRoot, "auth", "token")} and on each colo in the dashboard.");
+        Console.WriteLine($"PolarGrid: a local token (12 h, all scopes) is in {tokenPath} and on each colo in the dashboard.");
     }
 
     // Lets the dashboard's fault commands reach the gateways' /admin/faults; local fleets only.

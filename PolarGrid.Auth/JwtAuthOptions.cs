@@ -1,8 +1,8 @@
 namespace PolarGrid.Auth;
 
 /// <summary>
-/// Who issues tokens, for whom, and the keys that sign them. Bound from the <c>Auth</c> section; in production the
-/// keys come from a Kubernetes secret (<c>Auth__SigningKeys__0__Secret</c> and so on), never from code.
+/// Who issues tokens, for whom, and the keys that verify them. Bound from the <c>Auth</c> section; in production the
+/// keys come from a Kubernetes secret (<c>Auth__PublicKeys</c>), never from code.
 /// </summary>
 public sealed class JwtAuthOptions
 {
@@ -17,21 +17,13 @@ public sealed class JwtAuthOptions
 
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
-    /// <summary>Every key a valid token may be signed with, by <c>kid</c>: several during a rotation.</summary>
+    /// <summary>
+    /// ES256 public keys, one or more SubjectPublicKeyInfo PEM blocks (<c>BEGIN PUBLIC KEY</c>) in one text: the default
+    /// way a gateway is given its keys. Each key's <c>kid</c> is its JWK thumbprint (<see cref="JwkThumbprint"/>), so the
+    /// text needs no labels and a rotation is one more block, then one less.
+    /// </summary>
+    public string? PublicKeys { get; set; }
+
+    /// <summary>Keys named by an explicit <c>kid</c>, each with its algorithm: how HS256 (or RS256) keys are configured.</summary>
     public List<SigningKeyOptions> SigningKeys { get; set; } = [];
-}
-
-public sealed class SigningKeyOptions
-{
-    /// <summary>The key id tokens name in their <c>kid</c> header.</summary>
-    public string Kid { get; set; } = "";
-
-    /// <summary>HS256, HS384, HS512 (shared secret), ES256 or RS256 (public key).</summary>
-    public string Algorithm { get; set; } = "HS256";
-
-    /// <summary>Base64 shared secret for HS* keys (at least 32 bytes).</summary>
-    public string? Secret { get; set; }
-
-    /// <summary>PEM public key for ES256 / RS256; a private key also works where tokens are minted.</summary>
-    public string? KeyPem { get; set; }
 }

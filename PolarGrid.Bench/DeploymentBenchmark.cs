@@ -51,7 +51,7 @@ public static class DeploymentBenchmark
             "--Auth:SigningKeys:0:Kid=bench", "--Auth:SigningKeys:0:Algorithm=HS256", $"--Auth:SigningKeys:0:Secret={secret}",
             $"--HF_ENDPOINT={hubAddress}", "--Deployment:ResultPollInterval=00:00:00.020",
         ]);
-        var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Secret = secret }),
+        var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Algorithm = "HS256", Secret = secret }),
             "bench", [Scopes.ModelsAdmin, Scopes.Inference], TimeSpan.FromHours(1));
         using var http = gateway.CreateClient(token);
 

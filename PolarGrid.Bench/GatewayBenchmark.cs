@@ -44,7 +44,7 @@ public static class GatewayBenchmark
             "--RateLimits:Tiers:default:RequestsPerMinute=100000000", "--RateLimits:Tiers:default:TokensPerMinute=2000000000",
         ], gatewayExecutable);
         Console.WriteLine($"Gateway: {gatewayExecutable ?? "PolarGrid.Gateway.dll (JIT)"}");
-        var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Secret = secret }),
+        var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Algorithm = "HS256", Secret = secret }),
             "bench", [Scopes.Inference], TimeSpan.FromHours(1));
         using var http = gateway.CreateClient(token);
 

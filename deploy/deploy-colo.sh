@@ -22,9 +22,10 @@ Usage: deploy/deploy-colo.sh <colo> [options]
   --dry-run                   run every check, print the plan, change nothing
 
 Secret inputs (first found wins: variable, file variable, --secrets-dir, the file left by the last deploy):
-  jwt-signing-key   POLARGRID_JWT_SIGNING_KEY or POLARGRID_JWT_SIGNING_KEY_FILE
-  tls.crt, tls.key  POLARGRID_TLS_CERT_FILE, POLARGRID_TLS_KEY_FILE (PEM)
-  hf-token          HF_TOKEN (optional: anonymous Hub access without it)
+  token-public-keys.pem  POLARGRID_TOKEN_PUBLIC_KEYS_FILE: the ES256 public key(s) tokens are verified with, PEM
+                         (BEGIN PUBLIC KEY), two during a rotation; never the private key, which stays with the minter
+  tls.crt, tls.key       POLARGRID_TLS_CERT_FILE, POLARGRID_TLS_KEY_FILE (PEM)
+  hf-token               HF_TOKEN (optional: anonymous Hub access without it)
 USAGE
 }
 
@@ -41,7 +42,7 @@ PG_SCOPE=$colo
 PG_OVERLAY="$PG_OVERLAY_ROOT/colos/$colo"
 PG_SECRETS_REL=gateway/secrets
 PG_SECRETS=(
-  "jwt-signing-key|POLARGRID_JWT_SIGNING_KEY|POLARGRID_JWT_SIGNING_KEY_FILE|required|text"
+  "token-public-keys.pem||POLARGRID_TOKEN_PUBLIC_KEYS_FILE|required|public"
   "tls.crt||POLARGRID_TLS_CERT_FILE|required|cert"
   "tls.key||POLARGRID_TLS_KEY_FILE|required|key"
   "hf-token|HF_TOKEN||optional|text"

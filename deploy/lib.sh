@@ -34,7 +34,8 @@ PG_POSITIONAL=()
 #   PG_SCOPE       name of the per-deploy folder under --secrets-dir and deploy/.work (the colo, or "controlplane")
 #   PG_OVERLAY     the overlay directory (holds kustomization.yaml)
 #   PG_SECRETS_REL the overlay's secrets folder, relative to PG_OVERLAY
-#   PG_SECRETS     "name|value env var|file env var|required|format" per secret input (format: text, cert, key, pkcs8)
+#   PG_SECRETS     "name|value env var|file env var|required|format" per secret input (format: text, cert, key, pkcs8,
+#                  public: PEM public keys and no private key)
 #   PG_IMAGES      "name|project" per image we build (name as in the manifests: polargrid/<name>)
 #   PG_WORKLOADS   "namespace|kind|name" per workload to wait for
 #   PG_HEALTH      "what|api path" per health check through the API server's service proxy
@@ -272,15 +273,21 @@ pg_secret_file_usable() {
     pg_fail "secret input $name: $where is empty"
     return 1
   fi
-  local header
+  local header what
   case $format in
-    cert) header='^-----BEGIN CERTIFICATE-----' ;;
-    key) header='^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' ;;
-    pkcs8) header='^-----BEGIN PRIVATE KEY-----' ;;
+    cert) header='^-----BEGIN CERTIFICATE-----' what=cert ;;
+    key) header='^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' what=key ;;
+    pkcs8) header='^-----BEGIN PRIVATE KEY-----' what='PKCS#8 private key' ;;
+    public) header='^-----BEGIN PUBLIC KEY-----' what='public key' ;;
     *) return 0 ;;
   esac
+  # Public keys go where a private key must never go (a gateway could mint tokens with it): refuse any private key.
+  if [[ $format == public ]] && grep -Eq -- '^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$file"; then
+    pg_fail "secret input $name: $where holds a private key; give public keys only (openssl pkey -in <private.pem> -pubout), the private key stays with whoever mints tokens"
+    return 1
+  fi
   if ! grep -Eq -- "$header" "$file"; then
-    pg_fail "secret input $name: $where is not a PEM ${format/pkcs8/PKCS#8 private key} (no '${header#^}' line)"
+    pg_fail "secret input $name: $where is not a PEM $what (no '${header#^}' line)"
     return 1
   fi
 }

@@ -7,13 +7,13 @@ namespace PolarGrid.AppHost.Hosting;
 
 /// <summary>
 /// The control plane's secrets for the local fleet, generated once and kept under <c>&lt;DataRoot&gt;/controlplane</c>
-/// like the gateways' JWT key: the ECDSA P-256 key that signs routing tables and the admin API's bearer key. The
+/// like the fleet's token key: the ECDSA P-256 key that signs routing tables and the admin API's bearer key. The
 /// public half of the signing key is written beside them (<c>routing-public.pem</c>) for local clients to pin.
 /// Deployed control planes get both from a Kubernetes secret instead.
 /// </summary>
 public sealed class ControlPlaneSecrets
 {
-    /// <summary>The key id local routing tables are signed under (as the local JWT key is "local" too).</summary>
+    /// <summary>The key id local routing tables are signed under.</summary>
     public const string SigningKeyId = "local";
 
     /// <summary>The key id deployed control planes sign under; clients pin its public key as <c>TrustedKeys:fleet</c>.</summary>

@@ -8,13 +8,23 @@ public static class LocalSecret
 {
     public static string LoadOrCreate(string path, Func<string> generate)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (File.Exists(path))
         {
             return File.ReadAllText(path).Trim();
         }
 
         var secret = generate();
+        Write(path, secret);
+        return secret;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="secret"/> to <paramref name="path"/>, readable by this user only from its first byte and
+    /// whole or not at all: a temporary file created with mode 600, then moved over the old one.
+    /// </summary>
+    public static void Write(string path, string secret)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -27,6 +37,5 @@ public static class LocalSecret
             writer.Write(secret);
         }
         File.Move(temporary, path, overwrite: true);
-        return secret;
     }
 }

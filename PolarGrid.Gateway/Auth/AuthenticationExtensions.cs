@@ -12,9 +12,10 @@ public static class AuthenticationExtensions
     public const string ModelsAdminPolicy = "models-admin";
 
     /// <summary>
-    /// JWT bearer tokens validated on the node with keys from configuration: issuer, audience, lifetime (with bounded
-    /// skew) and signature are checked; each key verifies only the algorithm it is configured for, so <c>alg: none</c>
-    /// and algorithm confusion (an HMAC token "signed" with a public key) fail; a token must name its key by <c>kid</c>.
+    /// JWT bearer tokens validated on the node with keys from configuration — ES256 public keys by default, so a node
+    /// holds nothing that could mint a token: issuer, audience, lifetime (with bounded skew, NumericDates only) and
+    /// signature are checked; each key verifies only the algorithm it is configured for, so <c>alg: none</c> and
+    /// algorithm confusion (an HMAC token "signed" with a public key) fail; a token must name its key by <c>kid</c>.
     /// </summary>
     public static IHostApplicationBuilder AddGatewayAuthentication(this IHostApplicationBuilder builder)
     {
@@ -22,7 +23,8 @@ public static class AuthenticationExtensions
         var keys = SigningKeys.Build(auth);
         if (keys.Count == 0)
         {
-            throw new InvalidOperationException("No JWT signing keys are configured (Auth:SigningKeys); the gateway would accept no token.");
+            throw new InvalidOperationException(
+                "No JWT keys are configured (Auth:PublicKeys, or Auth:SigningKeys); the gateway would accept no token.");
         }
         var skew = auth.ClockSkew > JwtAuthOptions.MaxClockSkew ? JwtAuthOptions.MaxClockSkew : auth.ClockSkew;
 
@@ -52,6 +54,15 @@ public static class AuthenticationExtensions
                 };
                 options.Events = new JwtBearerEvents
                 {
+                    // After the signature: the library would read "exp": "9999999999" as a date; only JSON numbers are dates.
+                    OnTokenValidated = context =>
+                    {
+                        if (context.SecurityToken is not JsonWebToken token || !NumericDateClaims.AreNumbers(token))
+                        {
+                            context.Fail("The token's exp, nbf or iat is not a NumericDate.");
+                        }
+                        return Task.CompletedTask;
+                    },
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();

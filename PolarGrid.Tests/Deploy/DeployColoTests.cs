@@ -35,7 +35,7 @@ public sealed class DeployColoTests : IAsyncLifetime
         Assert.Contains(_harness.ImageOf("sidecar"), output);
         Assert.Contains("nvcr.io/nvidia/tritonserver:26.09-py3", output);
         // The secret inputs by name and source.
-        Assert.Contains("jwt-signing-key          from $POLARGRID_JWT_SIGNING_KEY", output);
+        Assert.Contains($"token-public-keys.pem    from {_harness.Secrets.Folder}/token-public-keys.pem", output);
         Assert.Contains($"tls.crt                  from {_harness.Secrets.Folder}/{colo}/tls.crt", output);
         Assert.Contains($"tls.key                  from {_harness.Secrets.Folder}/{colo}/tls.key", output);
         Assert.Contains("hf-token                 from $HF_TOKEN", output);
@@ -100,19 +100,19 @@ public sealed class DeployColoTests : IAsyncLifetime
     [Fact]
     public async Task Secret_inputs_left_by_the_last_deploy_are_kept_and_an_absent_hf_token_is_allowed()
     {
-        var kept = Path.Combine(_harness.ColoOverlay, "gateway", "secrets", "jwt-signing-key");
+        var kept = Path.Combine(_harness.ColoOverlay, "gateway", "secrets", "token-public-keys.pem");
         Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
-        File.WriteAllText(kept, _harness.Secrets.JwtSigningKey);
-        _harness.Environment.Remove("POLARGRID_JWT_SIGNING_KEY");
+        File.WriteAllText(kept, _harness.Secrets.TokenPublicKeysPem);
+        File.Delete(Path.Combine(_harness.Secrets.Folder, "token-public-keys.pem"));
         _harness.Environment.Remove("HF_TOKEN");
         _harness.Arguments.Add("--dry-run");
 
         var result = await _harness.RunColoAsync();
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("jwt-signing-key          kept from the last deploy", result.StandardOutput);
+        Assert.Contains("token-public-keys.pem    kept from the last deploy", result.StandardOutput);
         Assert.Contains("hf-token                 not given: an empty file", result.StandardOutput);
-        Assert.Equal(_harness.Secrets.JwtSigningKey, File.ReadAllText(kept)); // untouched
+        Assert.Equal(_harness.Secrets.TokenPublicKeysPem, File.ReadAllText(kept)); // untouched
         _harness.AssertNoSecretIn(result.Output);
     }
 
@@ -126,7 +126,9 @@ public sealed class DeployColoTests : IAsyncLifetime
     [InlineData("allocatable gpu", "gpu add-on: no node has nvidia.com/gpu allocatable")]
     [InlineData("context", "kubeconfig context nowhere: not in")]
     [InlineData("api server", "API server of context microk8s (http://127.0.0.1:")]
-    [InlineData("jwt signing key", "secret input jwt-signing-key: not given (set POLARGRID_JWT_SIGNING_KEY or set POLARGRID_JWT_SIGNING_KEY_FILE to a file or put jwt-signing-key in --secrets-dir)")]
+    [InlineData("token public keys", "secret input token-public-keys.pem: not given (set POLARGRID_TOKEN_PUBLIC_KEYS_FILE to a file or put token-public-keys.pem in --secrets-dir)")]
+    [InlineData("token private key", "token-public-keys.pem holds a private key; give public keys only")]
+    [InlineData("pem token public keys", "token-public-keys.pem is not a PEM public key (no '-----BEGIN PUBLIC KEY-----' line)")]
     [InlineData("tls certificate", "secret input tls.crt: not given")]
     [InlineData("pem tls certificate", "secret input tls.crt:")]
     [InlineData("tls key file", "secret input tls.key: POLARGRID_TLS_KEY_FILE names")]
@@ -212,8 +214,15 @@ public sealed class DeployColoTests : IAsyncLifetime
             case "api server":
                 _harness.Api.WriteKubeconfig(_harness.Kubeconfig, new Uri($"http://127.0.0.1:{FreePort.Next()}"));
                 break;
-            case "jwt signing key":
-                _harness.Environment.Remove("POLARGRID_JWT_SIGNING_KEY");
+            case "token public keys":
+                File.Delete(Path.Combine(_harness.Secrets.Folder, "token-public-keys.pem"));
+                break;
+            case "token private key":
+                // The operator's private key where the gateways' public keys belong: a gateway could mint with it.
+                _harness.Secrets.WriteFile("token-public-keys.pem", _harness.Secrets.TokenPublicKeysPem + _harness.Secrets.TokenPrivateKeyPem);
+                break;
+            case "pem token public keys":
+                _harness.Secrets.WriteFile("token-public-keys.pem", "fleet\n");
                 break;
             case "tls certificate":
                 File.Delete(Path.Combine(_harness.Secrets.Folder, _harness.Colo, "tls.crt"));

@@ -37,7 +37,9 @@ public sealed class DeployHarness : IAsyncDisposable
         }
         Api.WriteKubeconfig(Kubeconfig);
 
-        // Colo: JWT key and HF token from variables, TLS from the colo's own folder under --secrets-dir.
+        // Colo: HF token from a variable, TLS from the colo's own folder under --secrets-dir, the token public keys
+        // (the same at every colo) from the folder itself.
+        Secrets.WriteFile("token-public-keys.pem", Secrets.TokenPublicKeysPem);
         Secrets.WriteFile($"{Colo}/tls.crt", Secrets.TlsCertificatePem);
         Secrets.WriteFile($"{Colo}/tls.key", Secrets.TlsKeyPem);
         // Control plane: routing key from a file variable, admin key from a variable, Postgres password from the folder.
@@ -50,7 +52,6 @@ public sealed class DeployHarness : IAsyncDisposable
         {
             ["KUBECONFIG"] = Kubeconfig,
             ["POLARGRID_DEPLOY_WORK"] = WorkRoot,
-            ["POLARGRID_JWT_SIGNING_KEY"] = Secrets.JwtSigningKey,
             ["HF_TOKEN"] = Secrets.HfToken,
             ["POLARGRID_ROUTING_SIGNING_KEY_FILE"] = routingKey,
             ["POLARGRID_ADMIN_KEY"] = Secrets.AdminKey,

@@ -62,7 +62,7 @@ public sealed class DeployRunTests : IAsyncLifetime
 
         // The secret inputs, byte for byte (no added newline), readable by the owner only.
         var secrets = Path.Combine(_harness.ColoOverlay, "gateway", "secrets");
-        AssertPrivateFile(Path.Combine(secrets, "jwt-signing-key"), _harness.Secrets.JwtSigningKey);
+        AssertPrivateFile(Path.Combine(secrets, "token-public-keys.pem"), _harness.Secrets.TokenPublicKeysPem);
         AssertPrivateFile(Path.Combine(secrets, "hf-token"), _harness.Secrets.HfToken);
         AssertPrivateFile(Path.Combine(secrets, "tls.crt"), _harness.Secrets.TlsCertificatePem);
         AssertPrivateFile(Path.Combine(secrets, "tls.key"), _harness.Secrets.TlsKeyPem);
@@ -73,7 +73,9 @@ public sealed class DeployRunTests : IAsyncLifetime
         Assert.Contains($"image: {_harness.ImageOf("gateway")}", applied);
         Assert.Contains($"image: {_harness.ImageOf("sidecar")}", applied);
         Assert.Contains("image: nvcr.io/nvidia/tritonserver:26.09-py3", applied);
-        Assert.Contains($"jwt-signing-key: {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(_harness.Secrets.JwtSigningKey))}", applied);
+        // (kubectl folds a value this long over several lines: read it back as the Secret it is.)
+        var gatewaySecret = k8s.KubernetesYaml.LoadAllFromString(applied).OfType<k8s.Models.V1Secret>().Single(secret => secret.Metadata.Name == "gateway-auth");
+        Assert.Equal(_harness.Secrets.TokenPublicKeysPem, System.Text.Encoding.UTF8.GetString(gatewaySecret.Data["token-public-keys.pem"]));
         Assert.DoesNotContain("emitted", applied);
         // ...while the committed overlay still names the emitter's images.
         Assert.Contains("image: polargrid/gateway:emitted", File.ReadAllText(Path.Combine(_harness.ColoOverlay, "gateway.yaml")));

@@ -22,11 +22,15 @@ public sealed class DeploySecrets
 
         using var routingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         RoutingKeyPem = routingKey.ExportPkcs8PrivateKeyPem();
+
+        // Two token keys, as during a rotation; only their public halves are inputs.
+        using var current = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var next = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        TokenPublicKeysPem = $"{current.ExportSubjectPublicKeyInfoPem()}\n{next.ExportSubjectPublicKeyInfoPem()}\n";
+        TokenPrivateKeyPem = current.ExportPkcs8PrivateKeyPem();
     }
 
     public string Folder { get; }
-
-    public string JwtSigningKey { get; } = Random("jwt");
 
     public string HfToken { get; } = Random("hf");
 
@@ -40,12 +44,18 @@ public sealed class DeploySecrets
 
     public string RoutingKeyPem { get; }
 
+    /// <summary>The gateways' token public keys (not a secret, but an input like the others).</summary>
+    public string TokenPublicKeysPem { get; }
+
+    /// <summary>The private half of the first token key: what the operator keeps and must never hand a deploy.</summary>
+    public string TokenPrivateKeyPem { get; }
+
     /// <summary>Every value, and each line of the PEM keys' base64, none of which may ever be printed.</summary>
     public IEnumerable<string> NeverPrinted =>
-        new[] { JwtSigningKey, HfToken, AdminKey, PostgresPassword }
-            .Concat(new[] { TlsKeyPem, RoutingKeyPem }.SelectMany(pem => pem.Split('\n'))
+        new[] { HfToken, AdminKey, PostgresPassword }
+            .Concat(new[] { TlsKeyPem, RoutingKeyPem, TokenPrivateKeyPem }.SelectMany(pem => pem.Split('\n'))
                 .Where(line => line.Length >= 16 && !line.StartsWith("-----", StringComparison.Ordinal)))
-            .Concat(new[] { JwtSigningKey, AdminKey, PostgresPassword }.Select(value =>
+            .Concat(new[] { AdminKey, PostgresPassword }.Select(value =>
                 Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value))));
 
     /// <summary>Writes <paramref name="content"/> as <paramref name="name"/> in <see cref="Folder"/> and returns its path.</summary>

@@ -27,7 +27,7 @@ public static class TestOverlay
             - name: gateway-auth
               namespace: {{gateway}}
               files:
-              - jwt-signing-key=gateway/secrets/jwt-signing-key
+              - token-public-keys.pem=gateway/secrets/token-public-keys.pem
               - hf-token=gateway/secrets/hf-token
             - name: gateway-tls
               namespace: {{gateway}}

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
 using OpenAI;
 using OpenTelemetry.Trace;
 using PolarGrid.Auth;
@@ -31,11 +32,17 @@ public sealed class GatewayFixture : IAsyncLifetime
     public Uri Address { get; private set; } = null!;
     public List<Activity> Activities { get; } = [];
 
-    /// <summary>The key tokens are normally signed with; <see cref="RotatedKey"/> is the one rotated in.</summary>
-    public SigningKey CurrentKey { get; } = Hmac("current");
-    public SigningKey RotatedKey { get; } = Hmac("rotated");
+    /// <summary>
+    /// The ES256 key tokens are normally signed with and <see cref="RotatedKey"/>, the one rotated in: the gateway holds
+    /// their public halves only (<c>Auth:PublicKeys</c>, under their thumbprints), as a deployed one does.
+    /// </summary>
+    public SigningKey CurrentKey { get; } = Es256PrivateKey.Load(Es256PrivateKey.NewPem());
+    public SigningKey RotatedKey { get; } = Es256PrivateKey.Load(Es256PrivateKey.NewPem());
 
-    /// <summary>An ES256 key the gateway trusts, used to check that its public half cannot be abused as an HMAC secret.</summary>
+    /// <summary>An HS256 key, configured explicitly (<c>Algorithm=HS256</c>) under kid <c>shared</c>.</summary>
+    public SigningKey SharedSecretKey { get; } = Hmac("shared");
+
+    /// <summary>An ES256 key the gateway trusts under kid <c>ecdsa</c>, used to check that its public half cannot be abused as an HMAC secret.</summary>
     public ECDsa EcdsaKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
     public async Task InitializeAsync()
@@ -88,9 +95,9 @@ public sealed class GatewayFixture : IAsyncLifetime
             $"--Triton:Endpoint=http://127.0.0.1:{grpc}",
             "--Tls:AllowPlainHttp=true",
             $"--Auth:Issuer={Issuer}", $"--Auth:Audience={Audience}",
-            "--Auth:SigningKeys:0:Kid=current", "--Auth:SigningKeys:0:Algorithm=HS256", $"--Auth:SigningKeys:0:Secret={Secret("current")}",
-            "--Auth:SigningKeys:1:Kid=rotated", "--Auth:SigningKeys:1:Algorithm=HS256", $"--Auth:SigningKeys:1:Secret={Secret("rotated")}",
-            "--Auth:SigningKeys:2:Kid=ecdsa", "--Auth:SigningKeys:2:Algorithm=ES256", $"--Auth:SigningKeys:2:KeyPem={EcdsaKey.ExportSubjectPublicKeyInfoPem()}",
+            $"--Auth:PublicKeys={PublicKeyPem(CurrentKey)}\n{PublicKeyPem(RotatedKey)}",
+            "--Auth:SigningKeys:0:Kid=shared", "--Auth:SigningKeys:0:Algorithm=HS256", $"--Auth:SigningKeys:0:Secret={Secret("shared")}",
+            "--Auth:SigningKeys:1:Kid=ecdsa", $"--Auth:SigningKeys:1:KeyPem={EcdsaKey.ExportSubjectPublicKeyInfoPem()}",
             "--RateLimits:Tiers:default:RequestsPerMinute=100000", "--RateLimits:Tiers:default:TokensPerMinute=100000000",
             "--RateLimits:Tiers:tight:RequestsPerMinute=3", "--RateLimits:Tiers:tight:TokensPerMinute=100000000",
             "--RateLimits:Tiers:budget:RequestsPerMinute=100000", "--RateLimits:Tiers:budget:TokensPerMinute=600",
@@ -127,6 +134,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         new(new System.ClientModel.ApiKeyCredential(token), new OpenAIClientOptions { Endpoint = new Uri(Address, "/v1") });
 
     private static string Secret(string name) => Convert.ToBase64String(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"polargrid-test-{name}")));
+
+    private static string PublicKeyPem(SigningKey key) => ((ECDsaSecurityKey)key.Key).ECDsa.ExportSubjectPublicKeyInfoPem();
 
     private static SigningKey Hmac(string kid) => SigningKeys.Build(new SigningKeyOptions { Kid = kid, Algorithm = "HS256", Secret = Secret(kid) });
 

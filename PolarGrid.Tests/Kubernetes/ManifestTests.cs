@@ -172,7 +172,7 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
         }
         // Secrets reach containers by reference: a secretKeyRef, or a $(VAR) expansion of one.
         var gateway = Deployment(fixture.Colos.First(), "gateway").Spec.Template.Spec.Containers.Single();
-        Assert.NotNull(Assert.Single(gateway.Env, e => e.Name == "Auth__SigningKeys__0__Secret").ValueFrom.SecretKeyRef);
+        Assert.Equal("token-public-keys.pem", Assert.Single(gateway.Env, e => e.Name == "Auth__PublicKeys").ValueFrom.SecretKeyRef.Key);
         // HTTPS only: the base image's plain-HTTP port is cleared, or the gateway would refuse to start.
         Assert.Equal("", Assert.Single(gateway.Env, e => e.Name == "ASPNETCORE_HTTP_PORTS").Value ?? "");
         Assert.Equal("https://+:8443", ConfigMap(fixture.Colos.First(), "gateway-env")["ASPNETCORE_URLS"]);
@@ -204,9 +204,11 @@ public sealed class ManifestTests(PublishedManifestsFixture fixture) : IClassFix
             var gatewayEnv = ConfigMap(colo, "gateway-env");
             Assert.Equal($"http://triton.polargrid-{colo}-triton.svc.cluster.local:8001", gatewayEnv["Triton__Endpoint"]);
             Assert.Equal(colo, gatewayEnv["Node__Colo"]);
-            // Deployed gateways accept the fleet's tokens, not the local fleet's.
+            // Deployed gateways accept the fleet's tokens, not the local fleet's, verified with public keys only: no
+            // gateway holds a key that could mint for the fleet.
             Assert.Equal("polargrid", gatewayEnv["Auth__Issuer"]);
-            Assert.Equal("fleet", gatewayEnv["Auth__SigningKeys__0__Kid"]);
+            Assert.DoesNotContain(gatewayEnv.Keys, name => name.StartsWith("Auth__SigningKeys", StringComparison.Ordinal));
+            Assert.DoesNotContain(Deployment(colo, "gateway").Spec.Template.Spec.Containers.Single().Env, e => e.Name.StartsWith("Auth__SigningKeys", StringComparison.Ordinal));
             Assert.Equal("http://127.0.0.1:8001", ConfigMap(colo, "sidecar-env")["Triton__Endpoint"]);
         }
         // The control plane pulls each node through its public URL, as any client would.
