@@ -15,38 +15,15 @@ namespace PolarGrid.Bench;
 /// </summary>
 public static class GatewayBenchmark
 {
-    private const string Model = "llama";
+    private const string Model = BenchNode.Model;
     private const int MaxTokens = 8;
 
     public static async Task RunAsync(int concurrency, int requestsPerClient, int streams, string? gatewayExecutable)
     {
-        using var root = new ScratchDirectory("polargrid-bench-gateway");
-        var repository = Path.Combine(root.Path, "repository");
-        TestModels.CopyDirectory(TestModels.TinyLlamaDirectory, Path.Combine(repository, Model, "1"));
-        File.WriteAllText(Path.Combine(repository, Model, "config.pbtxt"),
-            "backend: \"onnxruntime_genai\"\nparameters { key: \"max_num_seqs\" value { string_value: \"256\" } }\n");
-        var assets = Path.Combine(root.Path, "gateway", "models", Model);
-        Directory.CreateDirectory(assets);
-        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "genai_config.json" })
-        {
-            File.Copy(Path.Combine(TestModels.TinyLlamaDirectory, file), Path.Combine(assets, file));
-        }
-        File.WriteAllText(Path.Combine(assets, "model.json"), $$"""{ "name": "{{Model}}", "kind": "chat", "contextLength": 2048 }""");
-        Directory.CreateDirectory(Path.Combine(root.Path, "staging"));
-
-        await using var server = await InferenceServerProcess.StartAsync(repository, "--model-control-mode=explicit", $"--load-model={Model}");
-        var secret = SigningKeys.NewSecret();
-        await using var gateway = await GatewayProcess.StartAsync(
-        [
-            "--Node:Colo=bench", $"--Node:StagingPath={Path.Combine(root.Path, "staging")}", $"--Node:DataPath={Path.Combine(root.Path, "gateway")}",
-            $"--Triton:Endpoint={server.GrpcAddress}", "--Tls:AllowPlainHttp=true",
-            "--Auth:SigningKeys:0:Kid=bench", "--Auth:SigningKeys:0:Algorithm=HS256", $"--Auth:SigningKeys:0:Secret={secret}",
-            "--RateLimits:Tiers:default:RequestsPerMinute=100000000", "--RateLimits:Tiers:default:TokensPerMinute=2000000000",
-        ], gatewayExecutable);
+        await using var node = await BenchNode.StartAsync(gatewayExecutable);
+        var (server, gateway) = (node.Server, node.Gateway);
         Console.WriteLine($"Gateway: {gatewayExecutable ?? "PolarGrid.Gateway.dll (JIT)"}");
-        var token = TokenIssuer.Mint(new JwtAuthOptions(), SigningKeys.Build(new SigningKeyOptions { Kid = "bench", Algorithm = "HS256", Secret = secret }),
-            "bench", [Scopes.Inference], TimeSpan.FromHours(1));
-        using var http = gateway.CreateClient(token);
+        using var http = gateway.CreateClient(node.Token);
 
         // The prompt the gateway renders for this chat, sent as-is on the direct path.
         var prompt = "<s>[INST] Hello there, how are you? [/INST]";

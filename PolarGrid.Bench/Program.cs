@@ -14,6 +14,10 @@ switch (name)
         await GatewayBenchmark.RunAsync(concurrency: Argument(args, 1, 64), requestsPerClient: Argument(args, 2, 20), streams: Argument(args, 3, 200),
             gatewayExecutable: args.Length > 4 ? Path.GetFullPath(args[4]) : null);
         break;
+    case "abuse-memory":
+        await AbuseMemoryBenchmark.RunAsync(hugePrompts: Argument(args, 1, 20), burst: Argument(args, 2, 105),
+            gatewayExecutable: args.Length > 3 ? Path.GetFullPath(args[3]) : null);
+        break;
     case "hub":
         await HubDownloadBenchmark.RunAsync(megabytes: Argument(args, 1, 1024), rounds: Argument(args, 2, 3));
         break;
@@ -33,6 +37,7 @@ switch (name)
         Console.WriteLine("  generation [tokens] [runs]   streamed generation over gRPC vs the in-process genai loop");
         Console.WriteLine("  gateway [clients] [requests] [streams] [gateway executable]   gateway tax, TTFT, throughput and memory vs direct gRPC");
         Console.WriteLine("                               (executable: a published gateway, e.g. the native one from dotnet publish -r linux-x64)");
+        Console.WriteLine("  abuse-memory [huge prompts] [burst] [gateway executable]   gateway memory through 900 KB prompts and a dropped stream burst, and after");
         Console.WriteLine("  router [selections] [requests]   node selection among 100 nodes, and the router's added latency per request");
         Console.WriteLine("  colo-kill [req/s] [s before] [s after] [chat|models]   the real local fleet under load through the router, nearest colo's gateway killed");
         Console.WriteLine("  deploy [runs]                API call to ready for the tiny LLM on a node of real processes");

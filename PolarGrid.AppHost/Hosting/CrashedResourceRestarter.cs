@@ -6,11 +6,12 @@ namespace PolarGrid.AppHost.Hosting;
 
 /// <summary>
 /// Watches the resources marked <see cref="RestartOnCrashAnnotation"/> and starts one again when its process ended
-/// by itself: it was running, no stop was asked for (a stop passes through <c>Stopping</c> and a .NET service stopped
-/// by its orchestrator exits 0), and it exited with a failure code (a crash, SIGKILL).
+/// by itself: it was running, no stop was asked for (the Stop command is wrapped to say so, see
+/// <see cref="StopRequests"/>; a <c>Stopping</c> state says so too), and it exited with a failure code (a crash, SIGKILL).
 /// </summary>
 internal sealed class CrashedResourceRestarter(
     ResourceNotificationService notifications,
+    StopRequests stops,
     ResourceCommandService commands,
     TimeProvider time,
     ILogger<CrashedResourceRestarter> logger) : BackgroundService
@@ -48,7 +49,9 @@ internal sealed class CrashedResourceRestarter(
                 }
                 else if (state is not null && KnownResourceStates.TerminalStates.Contains(state))
                 {
-                    var crashed = previous == KnownResourceStates.Running && !watched.StopRequested && update.Snapshot.ExitCode is not (null or 0);
+                    // Both names are consumed: a stop asked for explains this exit and no later one.
+                    var stopAsked = stops.TryConsume(update.ResourceId) | stops.TryConsume(update.Resource.Name) | watched.StopRequested;
+                    var crashed = previous == KnownResourceStates.Running && !stopAsked && update.Snapshot.ExitCode is not (null or 0);
                     watched.StopRequested = false;
                     if (crashed)
                     {

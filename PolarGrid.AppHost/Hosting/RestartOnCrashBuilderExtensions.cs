@@ -7,6 +7,8 @@ namespace PolarGrid.AppHost.Hosting;
 
 public static class RestartOnCrashBuilderExtensions
 {
+    private sealed class StopInterceptedAnnotation : IResourceAnnotation;
+
     /// <summary>
     /// Starts the resource again when it crashes, with Kubernetes' crash-loop back-off (1 s doubling to 30 s), so the
     /// local fleet heals as a cluster does. Only in run mode: published, the pod's restart policy does this.
@@ -19,6 +21,17 @@ public static class RestartOnCrashBuilderExtensions
             return builder;
         }
         builder.ApplicationBuilder.Services.TryAddSingleton(TimeProvider.System);
+        builder.ApplicationBuilder.Services.TryAddSingleton<StopRequests>();
+        builder.ApplicationBuilder.Eventing.Subscribe<BeforeResourceStartedEvent>(builder.Resource, (@event, _) =>
+        {
+            // Once per resource: the orchestrator has added its life-cycle commands by the time the resource starts.
+            if (!@event.Resource.HasAnnotationOfType<StopInterceptedAnnotation>()
+                && @event.Services.GetRequiredService<StopRequests>().Intercept(@event.Resource))
+            {
+                @event.Resource.Annotations.Add(new StopInterceptedAnnotation());
+            }
+            return Task.CompletedTask;
+        });
         builder.ApplicationBuilder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CrashedResourceRestarter>());
         return builder.WithAnnotation(
             new RestartOnCrashAnnotation(initialBackoff ?? TimeSpan.FromSeconds(1), maxBackoff ?? TimeSpan.FromSeconds(30)),

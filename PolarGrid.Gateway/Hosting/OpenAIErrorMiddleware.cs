@@ -10,9 +10,11 @@ public sealed class OpenAIErrorMiddleware(RequestDelegate next, ILogger<OpenAIEr
         try
         {
             await next(context);
-            if (context.Response.StatusCode >= StatusCodes.Status400BadRequest && !context.Response.HasStarted)
+            if (context.Response.StatusCode >= StatusCodes.Status400BadRequest && !context.Response.HasStarted
+                && string.IsNullOrEmpty(context.Response.ContentType))
             {
-                // A status the framework set without a body (a parameter it could not bind, a media type it refused).
+                // A status the framework set without a body (a parameter it could not bind, a media type it refused);
+                // a response with a content type has its body (written, perhaps not yet flushed).
                 await OpenAIErrorWriter.WriteAsync(context, ForBareStatus(context.Response.StatusCode));
             }
         }

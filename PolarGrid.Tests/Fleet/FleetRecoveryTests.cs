@@ -15,6 +15,9 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
 {
     private const string Colo = "yul";
     private const string Triton = $"{Colo}-triton";
+
+    // Another colo's: its Triton is the one the fleet started, whatever the test above did to yul's.
+    private const string StoppedTriton = "yyz-triton";
     private const string Model = "recovery-chat";
 
     [Fact]
@@ -55,36 +58,50 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
     public async Task A_triton_stopped_from_the_dashboard_is_not_started_again()
     {
         var commands = fleet.App.Services.GetRequiredService<ResourceCommandService>();
-        await fleet.App.ResourceNotifications.WaitForResourceHealthyAsync(Triton).WaitAsync(TimeSpan.FromMinutes(2));
+        await fleet.App.ResourceNotifications.WaitForResourceHealthyAsync(StoppedTriton).WaitAsync(TimeSpan.FromMinutes(2));
         using var watching = new CancellationTokenSource();
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var watch = Task.Run(async () =>
         {
             await foreach (var update in fleet.App.ResourceNotifications.WatchAsync(watching.Token))
             {
-                if (update.Resource.Name == Triton)
+                if (update.Resource.Name == StoppedTriton)
                 {
                     seen.Enqueue($"{update.Snapshot.State?.Text}/{update.Snapshot.ExitCode}");
                 }
             }
         });
-        Assert.True((await commands.ExecuteCommandAsync(Triton, KnownResourceCommands.StopCommand, CancellationToken.None)).Success);
+        // Not asserted: on this busy machine the orchestrator can report a stop as timed out although the process ends.
+        await commands.ExecuteCommandAsync(StoppedTriton, KnownResourceCommands.StopCommand, CancellationToken.None);
         try
         {
-            await fleet.App.ResourceNotifications.WaitForResourceAsync(Triton, KnownResourceStates.TerminalStates).WaitAsync(TimeSpan.FromMinutes(1));
+            // Stopped: past Stopping (the orchestrator may then say Exited, Finished or, for a project it stopped, Unknown).
+            try
+            {
+                await fleet.App.ResourceNotifications.WaitForResourceAsync(StoppedTriton, update => IsStopped(update.Snapshot.State?.Text))
+                    .WaitAsync(TimeSpan.FromMinutes(1));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"{StoppedTriton} did not stop: {string.Join(" ", seen)}");
+            }
             // Longer than the first crash back-off (1 s): a restart would have begun by now.
             await Task.Delay(TimeSpan.FromSeconds(3));
-            Assert.True(fleet.App.ResourceNotifications.TryGetCurrentState(Triton, out var current));
-            Assert.True(KnownResourceStates.TerminalStates.Contains(current.Snapshot.State?.Text), string.Join(" ", seen));
+            Assert.True(fleet.App.ResourceNotifications.TryGetCurrentState(StoppedTriton, out var current));
+            Assert.True(IsStopped(current.Snapshot.State?.Text), string.Join(" ", seen));
         }
         finally
         {
-            Assert.True((await commands.ExecuteCommandAsync(Triton, KnownResourceCommands.StartCommand, CancellationToken.None)).Success);
-            await fleet.App.ResourceNotifications.WaitForResourceHealthyAsync(Triton).WaitAsync(TimeSpan.FromMinutes(2));
+            // Hand the fleet on whole, whatever happened above.
+            await fleet.StartAllInstancesAsync(StoppedTriton, TimeSpan.FromMinutes(2));
+            await fleet.WaitUntilHealthyAsync(StoppedTriton);
             await watching.CancelAsync();
             await watch.ContinueWith(static _ => { });
         }
     }
+
+    private static bool IsStopped(string? state) =>
+        state is not (null or "Running" or "Starting" or "Stopping" or "Waiting" or "NotStarted");
 
     private int Pid(string resource)
     {
@@ -95,8 +112,10 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
 
     private static async Task<string?> ModelStateAsync(HttpClient gateway)
     {
-        var health = await gateway.GetFromJsonAsync<JsonElement>("/health");
-        return health.GetProperty("checks").GetProperty("models").GetProperty("data").TryGetProperty(Model, out var model)
+        // 503 while the gateway still sees Triton down: the body says the same, model by model.
+        using var response = await gateway.GetAsync("/health");
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return health.GetProperty("checks").GetProperty("models").TryGetProperty("data", out var models) && models.TryGetProperty(Model, out var model)
             ? model.GetProperty("state").GetString()
             : null;
     }
