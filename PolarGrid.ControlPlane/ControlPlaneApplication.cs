@@ -24,6 +24,8 @@ public static class ControlPlaneApplication
         var app = builder.Build();
 
         app.UseExceptionHandler();
+        // A status without a body (401 from the admin key's challenge, 404, routing's 405) gets a problem+json body.
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
 

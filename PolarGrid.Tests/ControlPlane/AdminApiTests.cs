@@ -90,6 +90,24 @@ public sealed class AdminApiTests(PostgresFixture postgres)
         Assert.Equal(HttpStatusCode.OK, readable.StatusCode);
     }
 
+    [Theory]
+    [InlineData("POST", "/v1/nodes", 401)]
+    [InlineData("GET", "/v1/no-such-thing", 404)]
+    [InlineData("PATCH", "/v1/routing-table", 405)]
+    public async Task Refusals_carry_a_json_problem_body(string method, string path, int status)
+    {
+        await using var node = await FakeNode.StartAsync();
+        var settings = new ControlPlaneSettings(await postgres.NewDatabaseAsync(), [("yvr", node.Address)]);
+        await using var replica = await ControlPlaneReplica.StartAsync(settings);
+
+        using var response = await SendAsync(replica, new HttpMethod(method), path, method == "POST" ? new { colo = "x" } : null, key: null);
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(ControlPlaneReplica replica, HttpMethod method, string path, object? body, string? key)
     {
         using var request = new HttpRequestMessage(method, path);
