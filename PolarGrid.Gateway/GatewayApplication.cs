@@ -45,6 +45,8 @@ public static class GatewayApplication
         builder.Services.AddOptions<FaultOptions>().Bind(builder.Configuration.GetSection(FaultOptions.SectionName));
         builder.Services.AddSingleton<FaultState>();
         builder.Services.AddSingleton<UnmatchedRouteHandler>();
+        builder.Services.AddSingleton<LargeRequestMemoryReclaimer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LargeRequestMemoryReclaimer>());
         // A body or parameter the framework cannot bind throws, so that it is answered as an OpenAI error like any other.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         // The faults API's body is bound by the framework: its metadata must be in the HTTP JSON options (natively
@@ -62,6 +64,7 @@ public static class GatewayApplication
         var app = builder.Build();
 
         app.UseMiddleware<NodeHeaderMiddleware>();
+        app.UseMiddleware<LargeRequestMemoryMiddleware>();
         app.UseMiddleware<TrafficMiddleware>();
         app.UseMiddleware<OpenAIErrorMiddleware>();
         app.UseMiddleware<HttpStrictnessMiddleware>();

@@ -14,6 +14,9 @@ namespace PolarGrid.Gateway.Apis;
 
 public static class ChatCompletionsApi
 {
+    /// <summary>More than any tokenizer's longest token: a bound on characters that is safe to refuse above.</summary>
+    public const int MaxCharactersPerToken = 64;
+
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/chat/completions", CreateChatCompletion).RequireAuthorization(AuthenticationExtensions.InferencePolicy).CountsAsTraffic();
@@ -43,8 +46,18 @@ public static class ChatCompletionsApi
             throw OpenAIException.InvalidRequest($"The model `{request.Model}` is not a chat model.", "model");
         }
 
-        var (prompt, promptTokens) = assets.Chat.Render(request.Messages);
         var contextLength = assets.Descriptor.ContextLength;
+        // No tokenizer packs more characters than this into a token: longer messages cannot fit, and are refused
+        // before rendering and tokenizing them would cost megabytes.
+        var characters = request.Messages.Sum(message => (long)message.Content.Length);
+        if (characters > (long)contextLength * MaxCharactersPerToken)
+        {
+            telemetry.Reject("context_length", request.Model);
+            throw OpenAIException.InvalidRequest(
+                $"This model's maximum context length is {contextLength} tokens, and the messages hold {characters} characters: " +
+                "far more than fit. Please reduce the length of the messages.", "messages", "context_length_exceeded");
+        }
+        var (prompt, promptTokens) = assets.Chat.Render(request.Messages);
         var maxTokens = request.MaxTokens ?? Math.Min(options.Value.DefaultMaxTokens, Math.Max(1, contextLength - promptTokens));
         // In long: a client's max_tokens may be as large as int.MaxValue.
         var requested = (long)promptTokens + maxTokens;

@@ -153,6 +153,19 @@ public sealed class HostileInputTests(GatewayFixture fixture)
         await StillServingAsync();
     }
 
+    [Fact]
+    public async Task A_prompt_far_beyond_the_context_is_refused_by_its_length_before_it_is_tokenized()
+    {
+        // 2048 tokens × 64 characters at most per token: 900 KB cannot fit, whatever the tokenizer.
+        var huge = new string('a', 900 * 1024);
+        using var http = fixture.Http(fixture.Token());
+        using var response = await http.PostAsync(Chat, Json($$$$"""{"model": "tiny_llama", "messages": [{"role": "user", "content": "{{{{huge}}}}"}]}"""));
+        var error = await ErrorAsync(response, 400, "900 KB prompt");
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        Assert.Contains($"{huge.Length} characters", error.GetProperty("message").GetString());
+        await StillServingAsync();
+    }
+
     public static TheoryData<string, string, string?, int, string> Tokens => new()
     {
         { "no token", Chat, null, 401, "invalid_api_key" },
