@@ -52,6 +52,37 @@ public sealed class DeploymentTests(DeploymentFixture fixture)
     }
 
     [Fact]
+    public async Task A_served_name_is_not_taken_over_by_another_repository_unless_replace_is_asked()
+    {
+        using var http = fixture.Http();
+        using (var chatLoad = await http.PostAsJsonAsync("/v1/models/load", new { model = DeploymentFixture.TinyLlama, name = "taken" }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, chatLoad.StatusCode);
+            Assert.Equal("ready", (await DeploymentFixture.WaitForJobAsync(http, chatLoad.Headers.Location!.OriginalString)).GetProperty("status").GetString());
+        }
+
+        using (var refused = await http.PostAsJsonAsync("/v1/models/load", new { model = DeploymentFixture.MiniLm, name = "taken" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+            Assert.Equal("model_exists", error.GetProperty("code").GetString());
+            Assert.Equal("name", error.GetProperty("param").GetString());
+        }
+        using (var stillChat = await http.PostAsJsonAsync("/v1/chat/completions",
+                   new { model = "taken", messages = new[] { new { role = "user", content = "Hello" } }, max_tokens = 2 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillChat.StatusCode);
+        }
+
+        using (var replaced = await http.PostAsJsonAsync("/v1/models/load", new { model = DeploymentFixture.MiniLm, name = "taken", replace = true }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, replaced.StatusCode);
+            Assert.Equal("ready", (await DeploymentFixture.WaitForJobAsync(http, replaced.Headers.Location!.OriginalString)).GetProperty("status").GetString());
+        }
+        await KnownEmbeddings.AssertServedAsync(http, "taken");
+    }
+
+    [Fact]
     public async Task MiniLM_loaded_by_api_call_serves_embeddings_with_the_known_similarity()
     {
         using var http = fixture.Http();

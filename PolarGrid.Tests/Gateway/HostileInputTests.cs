@@ -224,6 +224,22 @@ public sealed class HostileInputTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task A_client_that_never_finishes_its_headers_is_disconnected()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(fixture.Address.Host, fixture.Address.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST {Chat} HTTP/1.1\r\nHost: localhost\r\nX-Slow: "));
+        // Kestrel's RequestHeadersTimeout is 10 s; the read ends when the server closes the connection.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[4096];
+        while (await stream.ReadAsync(buffer, patience.Token) > 0)
+        {
+        }
+        await StillServingAsync();
+    }
+
+    [Fact]
     public async Task A_compressed_body_is_refused_with_415_and_says_why()
     {
         using var http = fixture.Http(fixture.Token());

@@ -28,6 +28,7 @@ public sealed class RateLimitTests(GatewayFixture fixture)
         Assert.True(refused!.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
         Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
+        Assert.Equal("requests", error.GetProperty("type").GetString());
 
         // Another tenant is not affected.
         using var other = fixture.Http(fixture.Token(subject: "other-tenant", tier: "tight"));
@@ -52,7 +53,9 @@ public sealed class RateLimitTests(GatewayFixture fixture)
 
         var refused = responses.First(response => response.StatusCode == HttpStatusCode.TooManyRequests);
         Assert.NotNull(refused.Headers.RetryAfter);
-        Assert.Equal("rate_limit_exceeded_tokens", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        var tokensError = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal("rate_limit_exceeded_tokens", tokensError.GetProperty("code").GetString());
+        Assert.Equal("tokens", tokensError.GetProperty("type").GetString());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace PolarGrid.InferenceServer.Backends.GenAi;
 /// <c>genai_config.json</c>, ONNX decoder and tokenizer files) in the version directory, served with the vLLM
 /// backend's tensor contract so that clients of Triton's vLLM models work unchanged.
 /// </summary>
-public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IModelBackend, IDisposable
+public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IModelBackend
 {
     public const string BackendName = "onnxruntime_genai";
 
@@ -20,8 +20,9 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
     /// <summary>Decoder threads per request unless the config's <c>intra_op_num_threads</c> parameter says otherwise.</summary>
     public const int DefaultIntraOpThreads = 1;
 
-    // onnxruntime-genai's process-wide state lives as long as the first model needs it.
-    private readonly Lazy<OgaHandle> _handle = new(() => new OgaHandle());
+    // onnxruntime-genai's state is process-wide, and so is this handle: disposing it shuts the library down for every
+    // user in the process (another backend, a tokenizer), so no backend instance may end it; it ends with the process.
+    private static readonly Lazy<OgaHandle> Handle = new(() => new OgaHandle());
 
     public string Name => BackendName;
 
@@ -32,7 +33,7 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
     public Task<ServedModel> LoadAsync(ModelLoadContext context, CancellationToken cancellationToken) =>
         Task.Run<ServedModel>(() =>
         {
-            _ = _handle.Value;
+            _ = Handle.Value;
             var info = GenAiModelInfo.Read(context.VersionDirectory);
             var config = Complete(context.Config);
             var maxSequences = PositiveParameter(config, "max_num_seqs", DefaultMaxSequences);
@@ -109,13 +110,5 @@ public sealed class GenAiBackend(TimeProvider time, ILoggerFactory loggers) : IM
         return int.TryParse(parameter.StringValue, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : throw InferenceException.InvalidArgument($"parameter {name} must be a positive integer, got '{parameter.StringValue}'");
-    }
-
-    public void Dispose()
-    {
-        if (_handle.IsValueCreated)
-        {
-            _handle.Value.Dispose();
-        }
     }
 }
