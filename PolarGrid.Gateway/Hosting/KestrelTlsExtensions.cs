@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace PolarGrid.Gateway.Hosting;
@@ -46,7 +48,50 @@ public static class KestrelTlsExtensions
             {
                 kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
             }
+            // The configured addresses are bound here rather than by Kestrel from `urls`, so that the rejection-body
+            // middleware sits inside TLS, where it sees HTTP.
+            foreach (var url in urls)
+            {
+                Listen(kestrel, BindingAddress.Parse(url), certificate);
+            }
         });
+        if (urls.Length > 0)
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
+        }
         return builder;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, BindingAddress address, X509Certificate2? certificate)
+    {
+        void Configure(ListenOptions listen)
+        {
+            if (address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
+            {
+                if (certificate is null)
+                {
+                    listen.UseHttps(); // The development certificate, as Kestrel would pick for an https URL.
+                }
+                else
+                {
+                    listen.UseHttps(certificate);
+                }
+            }
+            listen.UseKestrelRejectionBodies();
+        }
+
+        if (address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(address.Port, Configure);
+        }
+        else if (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            kestrel.Listen(ip, address.Port, Configure);
+        }
+        else
+        {
+            // "+", "*" or a host name: every interface, as Kestrel binds them.
+            kestrel.ListenAnyIP(address.Port, Configure);
+        }
     }
 }

@@ -30,6 +30,25 @@ public sealed class GatewayTlsTests
         using var alive = await http.GetAsync($"{gateway.Urls.Single()}/alive");
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         Assert.StartsWith("https://", gateway.Urls.Single());
+
+        // Kestrel's own rejection of an unparseable request, inside TLS, carries an OpenAI error body.
+        var address = new Uri(gateway.Urls.Single());
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(address.Host, address.Port);
+            using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.Subject == Subject,
+            });
+            await tls.WriteAsync("GARBAGE\r\n\r\n"u8.ToArray());
+            using var reader = new StreamReader(tls);
+            var response = await reader.ReadToEndAsync();
+            Assert.StartsWith("HTTP/1.1 400", response);
+            Assert.Contains("\"error\"", response);
+        }
         await gateway.StopAsync();
     }
 

@@ -223,6 +223,30 @@ public sealed class HostileInputTests(GatewayFixture fixture)
         await StillServingAsync();
     }
 
+    public static TheoryData<string, string, int> Unparseable => new()
+    {
+        { "a request line that is not HTTP", "GARBAGE\r\n\r\n", 400 },
+        { "a header without a colon", "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n", 400 },
+        { "a URL over the limit", $"GET /{new string('a', 10_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n", 414 },
+        { "headers over the limit", $"GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Big: {new string('a', 40_000)}\r\n\r\n", 431 },
+        { "an HTTP version Kestrel does not speak", "GET /v1/models HTTP/1.2\r\nHost: localhost\r\n\r\n", 505 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unparseable))]
+    public async Task Kestrels_own_rejections_carry_an_openai_error_body(string name, string request, int status)
+    {
+        var response = await RawAsync(request);
+        Assert.True(response.StartsWith($"HTTP/1.1 {status} ", StringComparison.Ordinal), $"{name}: {response}");
+        var (head, body) = (response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)], response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+        Assert.Contains("Content-Type: application/json", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"Content-Length: {Encoding.UTF8.GetByteCount(body)}", head, StringComparison.OrdinalIgnoreCase);
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        Assert.True(error.TryGetProperty("param", out _) && error.TryGetProperty("code", out _));
+        await StillServingAsync();
+    }
+
     [Fact]
     public async Task A_client_that_never_finishes_its_headers_is_disconnected()
     {
