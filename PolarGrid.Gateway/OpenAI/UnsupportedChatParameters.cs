@@ -12,58 +12,11 @@ public static class UnsupportedChatParameters
 {
     public static void Refuse(JsonElement root)
     {
-        if (JsonFields.Has(root, "tools", out var tools))
-        {
-            RequireArray(tools, "tools", "an array of tool definitions");
-            throw NotSupported("tools", "Tool calling (`tools`) is not supported on this node yet.");
-        }
-        if (JsonFields.Has(root, "tool_choice", out var toolChoice))
-        {
-            if (toolChoice.ValueKind == JsonValueKind.String)
-            {
-                var choice = JsonFields.Text(toolChoice, "tool_choice");
-                if (choice is not ("none" or "auto" or "required"))
-                {
-                    throw OpenAIException.InvalidRequest($"'tool_choice' must be 'none', 'auto', 'required' or an object; got '{OpenAIException.Echo(choice)}'.", "tool_choice", "invalid_value");
-                }
-                if (choice != "none")
-                {
-                    throw NotSupported("tool_choice", $"`tool_choice: \"{choice}\"` needs tool calling, which is not supported on this node yet.");
-                }
-            }
-            else
-            {
-                RequireObject(toolChoice, "tool_choice", "'none', 'auto', 'required' or an object");
-                throw NotSupported("tool_choice", "Choosing a tool (`tool_choice`) is not supported on this node yet.");
-            }
-        }
+        RefuseDefinitions(root, "tools", "an array of tool definitions", "Tool calling (`tools`)");
+        RefuseChoice(root, "tool_choice", ["none", "auto", "required"], "Tool calling (`tool_choice`)");
         JsonFields.OptionalBool(root, "parallel_tool_calls"); // Means nothing without tools, which are refused above.
-
-        if (JsonFields.Has(root, "functions", out var functions))
-        {
-            RequireArray(functions, "functions", "an array of function definitions");
-            throw NotSupported("functions", "Function calling (`functions`) is not supported on this node yet.");
-        }
-        if (JsonFields.Has(root, "function_call", out var functionCall))
-        {
-            if (functionCall.ValueKind == JsonValueKind.String)
-            {
-                var call = JsonFields.Text(functionCall, "function_call");
-                if (call is not ("none" or "auto"))
-                {
-                    throw OpenAIException.InvalidRequest("'function_call' must be 'none', 'auto' or an object.", "function_call", "invalid_value");
-                }
-                if (call != "none")
-                {
-                    throw NotSupported("function_call", "Function calling (`function_call`) is not supported on this node yet.");
-                }
-            }
-            else
-            {
-                RequireObject(functionCall, "function_call", "'none', 'auto' or an object");
-                throw NotSupported("function_call", "Function calling (`function_call`) is not supported on this node yet.");
-            }
-        }
+        RefuseDefinitions(root, "functions", "an array of function definitions", "Function calling (`functions`)");
+        RefuseChoice(root, "function_call", ["none", "auto"], "Function calling (`function_call`)");
 
         if (JsonFields.Has(root, "response_format", out var responseFormat))
         {
@@ -158,6 +111,40 @@ public static class UnsupportedChatParameters
         if (JsonFields.OptionalBool(root, "store") == true)
         {
             throw NotSupported("store", "Storing completions (`store: true`) is not supported on this node.");
+        }
+    }
+
+    /// <summary>Definitions (tools, functions) are refused whole: honouring any of them needs tool calling.</summary>
+    private static void RefuseDefinitions(JsonElement root, string param, string what, string feature)
+    {
+        if (JsonFields.Has(root, param, out var definitions))
+        {
+            RequireArray(definitions, param, what);
+            throw NotSupported(param, $"{feature} is not supported on this node yet.");
+        }
+    }
+
+    /// <summary>A choice among tools: "none" asks for nothing and is served; any other choice needs tool calling.</summary>
+    private static void RefuseChoice(JsonElement root, string param, string[] choices, string feature)
+    {
+        if (!JsonFields.Has(root, param, out var value))
+        {
+            return;
+        }
+        var allowed = $"{string.Join(", ", choices.Select(choice => $"'{choice}'"))} or an object";
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            RequireObject(value, param, allowed);
+            throw NotSupported(param, $"{feature} is not supported on this node yet.");
+        }
+        var choice = JsonFields.Text(value, param);
+        if (!choices.Contains(choice))
+        {
+            throw OpenAIException.InvalidRequest($"'{param}' must be {allowed}; got '{OpenAIException.Echo(choice)}'.", param, "invalid_value");
+        }
+        if (choice != "none")
+        {
+            throw NotSupported(param, $"`{param}: \"{choice}\"` needs tool calling, which is not supported on this node yet.");
         }
     }
 
