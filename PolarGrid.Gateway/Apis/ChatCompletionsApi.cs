@@ -52,10 +52,9 @@ public static class ChatCompletionsApi
         var characters = request.Messages.Sum(message => (long)message.Content.Length);
         if (characters > (long)contextLength * MaxCharactersPerToken)
         {
-            telemetry.Reject("context_length", request.Model);
-            throw OpenAIException.InvalidRequest(
+            throw ContextLengthExceeded(telemetry, request.Model,
                 $"This model's maximum context length is {contextLength} tokens, and the messages hold {characters} characters: " +
-                "far more than fit. Please reduce the length of the messages.", "messages", "context_length_exceeded");
+                "far more than fit. Please reduce the length of the messages.");
         }
         var (prompt, promptTokens) = assets.Chat.Render(request.Messages);
         var maxTokens = request.MaxTokens ?? Math.Min(options.Value.DefaultMaxTokens, Math.Max(1, contextLength - promptTokens));
@@ -63,11 +62,9 @@ public static class ChatCompletionsApi
         var requested = (long)promptTokens + maxTokens;
         if (requested > contextLength)
         {
-            telemetry.Reject("context_length", request.Model);
-            throw OpenAIException.InvalidRequest(
+            throw ContextLengthExceeded(telemetry, request.Model,
                 $"This model's maximum context length is {contextLength} tokens. However, you requested {requested} tokens " +
-                $"({promptTokens} in the messages, {maxTokens} in the completion). Please reduce the length of the messages or completion.",
-                "messages", "context_length_exceeded");
+                $"({promptTokens} in the messages, {maxTokens} in the completion). Please reduce the length of the messages or completion.");
         }
 
         using var reservation = limiter.TryReserve(context.User, promptTokens + maxTokens, out var rejection)
@@ -167,6 +164,12 @@ public static class ChatCompletionsApi
         {
             activity?.SetTag("gen_ai.response.finish_reasons", new[] { finishReason });
         }
+    }
+
+    private static OpenAIException ContextLengthExceeded(GatewayTelemetry telemetry, string model, string message)
+    {
+        telemetry.Reject("context_length", model);
+        return OpenAIException.InvalidRequest(message, "messages", "context_length_exceeded");
     }
 
     internal static OpenAIException RateLimited(HttpContext context, GatewayTelemetry telemetry, RateLimitRejection rejection, string model)

@@ -16,26 +16,26 @@ public sealed record LoadRequest(string Model, string Revision, string Name, str
             throw OpenAIException.InvalidRequest("The request body must be a JSON object.");
         }
 
-        var model = ReadString(body, "model") ?? throw OpenAIException.InvalidRequest("`model` is required: a Hugging Face repository id such as `org/name`.", "model");
+        var model = JsonFields.OptionalString(body, "model") ?? throw OpenAIException.InvalidRequest("`model` is required: a Hugging Face repository id such as `org/name`.", "model");
         if (!HubIdentifiers.IsValidRepoId(model))
         {
             throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(model)}` is not a Hugging Face repository id (`org/name`: letters, digits, `-`, `_`, `.`).", "model", "invalid_model_id");
         }
 
-        var revision = ReadString(body, "revision") ?? "main";
+        var revision = JsonFields.OptionalString(body, "revision") ?? "main";
         if (!HubIdentifiers.IsValidRevision(revision))
         {
             throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(revision)}` is not a valid revision (a branch, tag or commit).", "revision", "invalid_revision");
         }
 
-        var name = ReadString(body, "name") ?? DefaultName(model);
+        var name = JsonFields.OptionalString(body, "name") ?? DefaultName(model);
         if (!StagingNames.IsValidModelName(name))
         {
             throw OpenAIException.InvalidRequest(
                 $"`{OpenAIException.Echo(name)}` is not a valid served model name (letters, digits, `-`, `_`, `.`; starting with a letter or digit; at most 128).", "name", "invalid_name");
         }
 
-        var subfolder = ReadString(body, "subfolder")?.TrimEnd('/');
+        var subfolder = JsonFields.OptionalString(body, "subfolder")?.TrimEnd('/');
         if (subfolder is { Length: 0 })
         {
             subfolder = null;
@@ -45,27 +45,11 @@ public sealed record LoadRequest(string Model, string Revision, string Name, str
             throw OpenAIException.InvalidRequest($"`{OpenAIException.Echo(subfolder)}` is not a safe relative folder.", "subfolder", "invalid_subfolder");
         }
 
-        var replace = body.TryGetProperty("replace", out var replaceValue) && replaceValue.ValueKind != JsonValueKind.Null
-            ? replaceValue.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw OpenAIException.InvalidRequest("`replace` must be a boolean.", "replace"),
-            }
-            : false;
+        var replace = JsonFields.OptionalBool(body, "replace") ?? false;
 
         return new LoadRequest(model, revision, name, subfolder, replace);
     }
 
     /// <summary>The repository's own name, which is what a client would guess.</summary>
     private static string DefaultName(string repoId) => repoId[(repoId.LastIndexOf('/') + 1)..];
-
-    private static string? ReadString(JsonElement body, string property) =>
-        body.TryGetProperty(property, out var value) switch
-        {
-            false => null,
-            true when value.ValueKind == JsonValueKind.Null => null,
-            true when value.ValueKind == JsonValueKind.String => JsonFields.Text(value, property),
-            _ => throw OpenAIException.InvalidRequest($"`{property}` must be a string.", property),
-        };
 }

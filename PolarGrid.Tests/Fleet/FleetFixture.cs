@@ -98,6 +98,17 @@ public sealed class FleetFixture : IAsyncLifetime
         await Task.WhenAll(resourceNames.Select(name => App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token)));
     }
 
+    /// <summary>The process id the orchestrator reports for a resource that runs as a process.</summary>
+    public int ProcessId(string resourceName)
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(resourceName, out var current))
+        {
+            throw new InvalidOperationException($"No state for {resourceName}.");
+        }
+        var pid = current.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value;
+        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public IResource Resource(string name) =>
         App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(resource => resource.Name == name);
 

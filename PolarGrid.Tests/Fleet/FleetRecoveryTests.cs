@@ -32,7 +32,7 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
         }
         await ChatAsync(gateway);
 
-        var killed = Pid(Triton);
+        var killed = fleet.ProcessId(Triton);
         using (var process = Process.GetProcessById(killed))
         {
             process.Kill(entireProcessTree: true); // SIGKILL: what the kernel does to a crashed process, as far as its parent sees.
@@ -44,7 +44,7 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
         await fleet.App.ResourceNotifications.WaitForResourceAsync(Triton,
             update => update.Snapshot.State?.Text == KnownResourceStates.Running && update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
             .WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.NotEqual(killed, Pid(Triton));
+        Assert.NotEqual(killed, fleet.ProcessId(Triton));
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (await ModelStateAsync(gateway) != "ready")
         {
@@ -102,13 +102,6 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
 
     private static bool IsStopped(string? state) =>
         state is not (null or "Running" or "Starting" or "Stopping" or "Waiting" or "NotStarted");
-
-    private int Pid(string resource)
-    {
-        Assert.True(fleet.App.ResourceNotifications.TryGetCurrentState(resource, out var current));
-        var pid = current.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value;
-        return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
-    }
 
     private static async Task<string?> ModelStateAsync(HttpClient gateway)
     {
