@@ -41,7 +41,11 @@ internal sealed class CrashedResourceRestarter(
 
                 if (state == KnownResourceStates.Running)
                 {
+                    // Running again: an earlier stop is over, however it ended (the orchestrator can leave a stopped
+                    // project Unknown rather than Exited), and explains no later exit.
                     watched.RunningSince = time.GetUtcNow();
+                    watched.StopRequested = false;
+                    ConsumeStop(update);
                 }
                 else if (state == KnownResourceStates.Stopping)
                 {
@@ -49,8 +53,7 @@ internal sealed class CrashedResourceRestarter(
                 }
                 else if (state is not null && KnownResourceStates.TerminalStates.Contains(state))
                 {
-                    // Both names are consumed: a stop asked for explains this exit and no later one.
-                    var stopAsked = stops.TryConsume(update.ResourceId) | stops.TryConsume(update.Resource.Name) | watched.StopRequested;
+                    var stopAsked = ConsumeStop(update) | watched.StopRequested;
                     var crashed = previous == KnownResourceStates.Running && !stopAsked && update.Snapshot.ExitCode is not (null or 0);
                     watched.StopRequested = false;
                     if (crashed)
@@ -64,6 +67,9 @@ internal sealed class CrashedResourceRestarter(
         {
         }
     }
+
+    /// <summary>Whether a stop was asked for this instance (recorded under its id, or its name when it has no replicas).</summary>
+    private bool ConsumeStop(ResourceEvent update) => stops.TryConsume(update.ResourceId) | stops.TryConsume(update.Resource.Name);
 
     private void Restart(string resourceId, int exitCode, Watched watched, RestartOnCrashAnnotation policy, CancellationToken stoppingToken)
     {

@@ -8,7 +8,9 @@ public static class UpstreamErrors
 {
     public static Exception Map(RpcException error, string model, CancellationToken requestAborted) => error.StatusCode switch
     {
-        StatusCode.Cancelled when requestAborted.IsCancellationRequested => new OperationCanceledException(requestAborted),
+        // The client left: whatever the call then failed with (Cancelled, or Unavailable when the abort tore the
+        // stream down mid-read), it is the client's leaving, not the node's failure.
+        _ when requestAborted.IsCancellationRequested => new OperationCanceledException(requestAborted),
         StatusCode.NotFound => OpenAIException.ModelNotFound(model),
         StatusCode.Unavailable when error.Status.Detail.Contains(model, StringComparison.Ordinal) =>
             OpenAIException.ModelNotReady(model, "not loaded"),

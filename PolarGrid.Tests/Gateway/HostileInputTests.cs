@@ -304,6 +304,38 @@ public sealed class HostileInputTests(GatewayFixture fixture)
         await StillServingAsync();
     }
 
+    [Fact]
+    public async Task Clients_that_leave_mid_stream_are_not_counted_as_node_failures()
+    {
+        var before = await NodeErrorsAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+            {
+                // Each client reads its first token and hangs up while the gateway is reading the next from Triton.
+                using var leaving = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = fixture.Address };
+                leaving.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Token());
+                using var request = new HttpRequestMessage(HttpMethod.Post, Chat)
+                {
+                    Content = JsonContent.Create(new { model = GatewayFixture.Chat, messages = new[] { new { role = "user", content = $"Leaving {round}.{i}" } }, max_tokens = 1000, stream = true }),
+                };
+                using var response = await leaving.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                Assert.StartsWith("data: ", await reader.ReadLineAsync());
+            }));
+        }
+        await StillServingAsync();
+        Assert.Equal(before, await NodeErrorsAsync());
+    }
+
+    private async Task<long> NodeErrorsAsync()
+    {
+        using var http = fixture.Http(token: null);
+        using var response = await http.GetAsync("/health");
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return health.GetProperty("checks").GetProperty("traffic").GetProperty("data").GetProperty("errors").GetInt64();
+    }
+
     private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response, int status, string name)
     {
         var text = await response.Content.ReadAsStringAsync();
