@@ -55,7 +55,7 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
     }
 
     [Fact]
-    public async Task A_triton_stopped_from_the_dashboard_is_not_started_again()
+    public async Task A_triton_stopped_from_the_dashboard_is_not_started_again_until_started_and_then_crashes()
     {
         var commands = fleet.App.Services.GetRequiredService<ResourceCommandService>();
         await fleet.App.ResourceNotifications.WaitForResourceHealthyAsync(StoppedTriton).WaitAsync(TimeSpan.FromMinutes(2));
@@ -98,6 +98,19 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
             await watching.CancelAsync();
             await watch.ContinueWith(static _ => { });
         }
+
+        // Started again, the stop is over: a crash after it is restarted like any other.
+        var started = fleet.ProcessId(StoppedTriton);
+        using (var process = Process.GetProcessById(started))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        await fleet.App.ResourceNotifications.WaitForResourceAsync(StoppedTriton,
+                update => update.Snapshot.State?.Text == KnownResourceStates.Running && update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                    && update.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value is { } pid
+                    && Convert.ToInt32(pid, CultureInfo.InvariantCulture) != started)
+            .WaitAsync(TimeSpan.FromMinutes(2));
     }
 
     private static bool IsStopped(string? state) =>
