@@ -111,6 +111,20 @@ public sealed class FleetRecoveryTests(FleetFixture fleet)
                     && update.Snapshot.Properties.FirstOrDefault(property => property.Name == "executable.pid")?.Value is { } pid
                     && Convert.ToInt32(pid, CultureInfo.InvariantCulture) != started)
             .WaitAsync(TimeSpan.FromMinutes(2));
+
+        // Hand the fleet on as the other tests expect it: yyz's gateway serving again through its new Triton.
+        using var gateway = await fleet.GatewayClientAsync("yyz");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            using var models = await gateway.GetAsync("/v1/models");
+            if (models.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"yyz's gateway did not serve again after its Triton's restart: {models.StatusCode}");
+            await Task.Delay(200);
+        }
     }
 
     private static bool IsStopped(string? state) =>
